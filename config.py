@@ -1,0 +1,105 @@
+"""Settings classes. Everything secret or deployment-specific comes from the environment."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults shared by every environment (development-friendly)."""
+
+    HEALTHDESK_ENV = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # None means "a SQLite file in the instance folder", resolved in create_app.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    REDIS_URL = os.environ.get("REDIS_URL")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "HealthDesk <no-reply@healthdesk.local>")
+    # Without SMTP settings, mail is written to the log as soon as a request queues it.
+    MAIL_LOG_IMMEDIATELY = not os.environ.get("MAIL_SERVER")
+
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    PASSWORD_HASH_METHOD = "scrypt"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    SECURE_COOKIES = False
+    EMAIL_TOKEN_MAX_AGE = 60 * 60 * 24 * 3  # verification links: 3 days
+    RESET_TOKEN_MAX_AGE = 60 * 60  # reset links: 1 hour
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestConfig(Config):
+    HEALTHDESK_ENV = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
+    WTF_CSRF_ENABLED = False
+    MAIL_LOG_IMMEDIATELY = False
+    # A cheaper scrypt cost keeps the suite fast; production uses Werkzeug's default.
+    PASSWORD_HASH_METHOD = "scrypt:16384:8:1"
+    REDIS_URL = None
+    SITE_URL = "http://localhost"
+
+
+class ProductionConfig(Config):
+    HEALTHDESK_ENV = "production"
+    SECURE_COOKIES = True
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_NAME = "__Host-remember"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAIL_LOG_IMMEDIATELY = False
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with settings that would be unsafe in production."""
+        problems = []
+        if not os.environ.get("SECRET_KEY") or os.environ["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+            problems.append("SECRET_KEY must be set to a long random value")
+        if not os.environ.get("DATABASE_URL"):
+            problems.append("DATABASE_URL must be set")
+        if problems:
+            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for_env() -> type[Config]:
+    name = os.environ.get("HEALTHDESK_ENV", "development").strip().lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"HEALTHDESK_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]

@@ -1,0 +1,183 @@
+"""Shared fixtures: app, client, runner, a user factory and log-in helpers.
+
+The schema is created once per test session; each test then starts from empty tables.
+With TEST_DATABASE_URL set (PostgreSQL) the same tests run there, on a fresh schema.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from config import TestConfig
+from webapp import create_app
+from webapp.extensions import db
+from webapp.models import OutboxMessage, User
+from webapp.services import passwords
+
+PASSWORD = "correct horse battery"  # 21 characters, not in the common list
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def reset_postgres_schema(url: str, schema: str = "public") -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        reset_postgres_schema(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.create_all()
+        _install_search_objects(app)
+        db.engine.dispose()
+    return True
+
+
+def _install_search_objects(app) -> None:
+    """Database objects the models cannot express (full-text indexes), made by the same code as the migrations."""
+    from webapp import search_setup
+
+    search_setup.install(db.engine)
+
+
+def _empty_all_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f'DELETE FROM "{table}"'))
+    from webapp import search_setup
+
+    search_setup.clear(db.session)
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url, _schema):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
+    yield app
+    with app.app_context():
+        db.session.rollback()
+        _empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user straight in the database: make_user(email=..., role=..., verified=...)."""
+    counter = {"n": 0}
+
+    def factory(email: str | None = None, *, password: str = PASSWORD, role: str = "member",
+                display_name: str | None = None, verified: bool = True) -> User:
+        from datetime import datetime, timezone
+
+        counter["n"] += 1
+        email = email or f"user{counter['n']}@example.com"
+        with app.app_context():
+            user = User(
+                email=email,
+                display_name=display_name or f"User {counter['n']}",
+                password_hash=passwords.hash_password(password, app.config["PASSWORD_HASH_METHOD"]),
+                role=role,
+                email_verified_at=datetime.now(timezone.utc) if verified else None,
+            )
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return factory
+
+
+@dataclass
+class AuthActions:
+    client: object
+
+    def login(self, email: str, password: str = PASSWORD, remember: bool = False):
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/login", data=data)
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("member@example.com", display_name="Morgan Member")
+
+
+@pytest.fixture
+def logged_in_client(client, auth, user):
+    response = auth.login(user.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def sent_mail(app):
+    """Read the outbox: sent_mail() -> list of OutboxMessage, newest last."""
+
+    def read(to: str | None = None) -> list[OutboxMessage]:
+        with app.app_context():
+            stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+            if to:
+                stmt = stmt.where(OutboxMessage.to_address == to)
+            messages = list(db.session.execute(stmt).scalars())
+            for message in messages:
+                db.session.expunge(message)
+            return messages
+
+    return read
+
+
+def first_link(text: str, path_fragment: str) -> str:
+    """The path of the first link in a mail body that contains path_fragment."""
+    match = re.search(r"https?://[^/\s]+(/\S*" + re.escape(path_fragment) + r"\S*)", text)
+    assert match, f"no link with {path_fragment!r} in:\n{text}"
+    return match.group(1)

@@ -1,0 +1,52 @@
+"""`flask db upgrade` on an empty database gives exactly the models' schema."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, inspect
+
+from config import TestConfig
+from tests.conftest import reset_postgres_schema
+from webapp import create_app, database
+from webapp.extensions import db
+
+MIGRATION_SCHEMA = "hd_migration_check"
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgresql"):
+        reset_postgres_schema(url, MIGRATION_SCHEMA)
+        separator = "&" if "?" in url else "?"
+        yield f"{url}{separator}options=-csearch_path%3D{MIGRATION_SCHEMA}"
+        reset_postgres_schema(url, MIGRATION_SCHEMA)
+    else:
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+
+
+def test_upgrade_from_empty_matches_models(empty_database_url):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade()
+        engine = create_engine(empty_database_url)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "compare_type": True,
+                    "render_as_batch": True,
+                    "include_name": database.include_in_migrations,
+                },
+            )
+            differences = compare_metadata(context, db.metadata)
+            tables = set(inspect(connection).get_table_names())
+        engine.dispose()
+        db.engine.dispose()
+    assert differences == [], f"a migration is missing for: {differences}"
+    assert {"users", "outbox_messages", "alembic_version"} <= tables

@@ -1,0 +1,114 @@
+"""HealthDesk: create_app builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, ProductionConfig, config_for_env
+
+from . import database, mailer, security
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config_class: type[Config] | None = None, overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=os.environ.get("HEALTHDESK_INSTANCE", str(PROJECT_ROOT / "instance")),
+    )
+    config_class = config_class or config_for_env()
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    _configure_database_url(app)
+    _configure_logging(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    security.init_app(app)
+    mailer.init_app(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _configure_database_url(app: Flask) -> None:
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'healthdesk.sqlite3'}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):  # the old Heroku-style scheme
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgres://")
+    elif uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(uri, app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (register every table with the metadata)
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            database.configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True,
+                    render_item=database.render_migration_item, include_name=database.include_in_migrations)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    _configure_limiter(app)
+
+
+def _configure_limiter(app: Flask) -> None:
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url:
+        app.config["RATELIMIT_STORAGE_URI"] = redis_url
+    else:
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+        if not app.testing:
+            log.warning("REDIS_URL is not set: rate-limit counters are kept in memory, per process.")
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .blueprints import all_blueprints
+
+    for blueprint in all_blueprints():
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,59 @@
+"""Where each area of the site plugs into the shared parts (seed, export, search, header).
+
+Each entry names "module:attribute". An area is built in its own modules; while a
+module does not exist yet its entries are skipped, so the site runs at every stage.
+An import error inside an existing module is never hidden.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
+
+# Blueprint packages under webapp.blueprints, registered in this order.
+BLUEPRINT_PACKAGES = ["main", "auth", "account", "content", "drugs", "pills", "mymeds", "community", "newsletter", "api"]
+
+# `flask seed` steps, in order (drugs before pills, pills before interactions ...).
+SEED_STEPS = [
+    ("Health center articles", "webapp.services.content_loader:seed"),
+    ("Drugs and supplements", "webapp.services.drug_loader:seed"),
+    ("Pills", "webapp.services.pill_seed:seed"),
+    ("Interaction knowledge base", "webapp.services.interaction_loader:seed"),
+    ("Community groups", "webapp.services.community_seed:seed"),
+    ("Newsletter topics", "webapp.services.newsletter_seed:seed"),
+]
+
+# Sections of "Export my data": name -> function(session, user) returning JSON-able data.
+EXPORT_SECTIONS = [
+    ("my_medicine", "webapp.services.mymeds_export:export_section"),
+    ("drug_reviews", "webapp.services.reviews:export_section"),
+    ("community", "webapp.services.community_export:export_section"),
+    ("newsletter", "webapp.services.newsletter_export:export_section"),
+    ("personalisation", "webapp.services.personalisation_export:export_section"),
+]
+
+# Full-text search objects: functions (connection) -> None and (session) -> None.
+SEARCH_INSTALLERS = ["webapp.services.site_search:install"]
+SEARCH_CLEARERS = ["webapp.services.site_search:clear"]
+
+# Header badges: (label, endpoint, "module:function(user) -> int").
+HEADER_COUNTERS = [
+    ("Alerts", "mymeds.alerts", "webapp.services.mymeds_alerts:unread_count"),
+    ("Notifications", "community.notifications", "webapp.services.community_notifications:unread_count"),
+]
+
+
+def module_exists(name: str) -> bool:
+    try:
+        return find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+def resolve(target: str) -> Any | None:
+    """The object named "module:attribute", or None while that module does not exist."""
+    module_name, _, attribute = target.partition(":")
+    if not module_exists(module_name):
+        return None
+    return getattr(import_module(module_name), attribute)

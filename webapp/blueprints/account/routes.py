@@ -1,0 +1,148 @@
+"""Settings: name, password, email, export my data, delete my account."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+
+from ... import mailer
+from ...database import immediate_transactions
+from ...extensions import db, limiter
+from ...security import no_store
+from ...services import account_data, account_mail, accounts, tokens
+from .forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+SETTINGS_LIMIT = "10 per minute"
+
+
+def _hash_method() -> str:
+    return current_app.config["PASSWORD_HASH_METHOD"]
+
+
+def _render_settings(**forms):
+    forms.setdefault("profile_form", ProfileForm(prefix="profile", display_name=current_user.display_name))
+    forms.setdefault("password_form", ChangePasswordForm(prefix="pw"))
+    forms.setdefault("email_form", ChangeEmailForm(prefix="em"))
+    status = 400 if any(form.errors for form in forms.values()) else 200
+    return render_template("account/settings.html", **forms), status
+
+
+@bp.route("/settings")
+@login_required
+@no_store
+def settings():
+    return _render_settings()
+
+
+@bp.route("/profile", methods=["POST"])
+@login_required
+@limiter.limit(SETTINGS_LIMIT)
+@no_store
+def update_profile():
+    form = ProfileForm(prefix="profile")
+    if form.validate_on_submit():
+        current_user.display_name = " ".join(form.display_name.data.split())
+        db.session.commit()
+        flash("Your display name is saved.", "success")
+        return redirect(url_for("account.settings"))
+    return _render_settings(profile_form=form)
+
+
+@bp.route("/password", methods=["POST"])
+@login_required
+@limiter.limit(SETTINGS_LIMIT)
+@no_store
+def change_password():
+    form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data, _hash_method())
+        except accounts.AccountError as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            user = current_user._get_current_object()
+            mailer.send(user.email, account_mail.password_changed(user.display_name), category="password-changed")
+            db.session.commit()
+            logout_user()
+            flash("Your password is changed and every device was logged out. Log in with your new password.", "success")
+            return redirect(url_for("auth.login"))
+    return _render_settings(password_form=form)
+
+
+@bp.route("/email", methods=["POST"])
+@login_required
+@limiter.limit(SETTINGS_LIMIT)
+@no_store
+def change_email():
+    form = ChangeEmailForm(prefix="em")
+    if form.validate_on_submit():
+        try:
+            new_email = accounts.change_email(db.session, current_user, form.current_password.data, form.new_email.data, _hash_method())
+        except accounts.AccountError as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            payload = {"uid": current_user.id, "new": new_email, "pw": tokens.fingerprint(current_user.password_hash)}
+            token = tokens.make_token(current_app.config["SECRET_KEY"], "change-email", payload)
+            link = url_for("account.confirm_email", token=token, _external=True)
+            mailer.send(new_email, account_mail.confirm_new_email(current_user.display_name, link), category="change-email")
+            db.session.commit()
+            flash(f"We sent a confirmation link to {new_email}. Your email changes when you open it.", "info")
+            return redirect(url_for("account.settings"))
+    return _render_settings(email_form=form)
+
+
+@bp.route("/email/confirm/<token>")
+@login_required
+@no_store
+def confirm_email(token: str):
+    try:
+        data = tokens.read_token(current_app.config["SECRET_KEY"], "change-email", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
+        if data.get("uid") != current_user.id or data.get("pw") != tokens.fingerprint(current_user.password_hash):
+            raise tokens.TokenError("invalid")
+    except tokens.TokenError as exc:
+        return render_template("auth/link_problem.html", reason=exc.reason, resend=False), 400
+    with immediate_transactions():
+        try:
+            accounts.apply_email_change(db.session, current_user, data["new"])
+        except accounts.AccountError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("account.settings"))
+        db.session.commit()
+    flash("Your email address is changed.", "success")
+    return redirect(url_for("account.settings"))
+
+
+@bp.route("/export")
+@login_required
+@no_store
+def export():
+    document = account_data.export_account(db.session, current_user)
+    body = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="healthdesk-my-data.json"'},
+    )
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit("5 per minute", methods=["POST"])
+@no_store
+def delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.delete_account(db.session, current_user._get_current_object(), form.password.data, _hash_method())
+        except accounts.AccountError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your account and your private data are deleted. Thank you for using HealthDesk.", "info")
+            return redirect(url_for("main.index"))
+    return render_template("account/delete.html", form=form), (400 if form.errors else 200)

@@ -1,0 +1,188 @@
+"""Sign up, verify email, log in and out, forgot and reset password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ... import mailer
+from ...database import immediate_transactions
+from ...extensions import db, limiter, login_manager
+from ...models.accounts import User
+from ...security import is_safe_next, no_store
+from ...services import account_mail, accounts, tokens
+from ..forms_common import EmptyForm
+from .forms import ForgotPasswordForm, LoginForm, ResendVerificationForm, ResetPasswordForm, SignUpForm
+
+bp = Blueprint("auth", __name__)
+
+AUTH_LIMIT = "10 per minute; 60 per hour"
+
+
+@login_manager.user_loader
+def load_user(session_token: str) -> User | None:
+    return db.session.execute(select(User).where(User.session_token == session_token)).scalar_one_or_none()
+
+
+def _hash_method() -> str:
+    return current_app.config["PASSWORD_HASH_METHOD"]
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def send_verification(user: User) -> None:
+    token = tokens.make_token(_secret(), "verify-email", {"uid": user.id, "email": user.email})
+    link = url_for("auth.verify_email", token=token, _external=True)
+    mailer.send(user.email, account_mail.verify_email(user.display_name, link), category="verify-email")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        data = accounts.SignUp(form.email.data, form.display_name.data, form.password.data)
+        try:
+            result = accounts.sign_up(db.session, data, _hash_method())
+        except accounts.AccountError as exc:
+            getattr(form, exc.field or "email").errors.append(exc.message)
+        else:
+            if result.created:
+                send_verification(result.user)
+            else:
+                login = url_for("auth.login", _external=True)
+                reset = url_for("auth.forgot_password", _external=True)
+                mailer.send(result.user.email, account_mail.already_registered(result.user.display_name, login, reset), category="signup-existing")
+            db.session.commit()
+            # The same answer whether or not the address already had an account.
+            return redirect(url_for("auth.check_email"))
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/signup/check-email")
+def check_email():
+    return render_template("auth/check_email.html")
+
+
+@bp.route("/verify-email/<token>")
+def verify_email(token: str):
+    try:
+        data = tokens.read_token(_secret(), "verify-email", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    except tokens.TokenError as exc:
+        return render_template("auth/link_problem.html", reason=exc.reason, resend=True), 400
+    with immediate_transactions():
+        user = db.session.get(User, data.get("uid"))
+        if user is None or user.email != data.get("email"):
+            return render_template("auth/link_problem.html", reason="invalid", resend=True), 400
+        if accounts.mark_verified(user):
+            db.session.commit()
+            flash("Thank you, your email address is confirmed.", "success")
+        else:
+            flash("Your email address was already confirmed.", "info")
+    return redirect(url_for("main.index") if current_user.is_authenticated else url_for("auth.login"))
+
+
+@bp.route("/verify-email/resend", methods=["POST"])
+@login_required
+@limiter.limit("3 per hour", methods=["POST"])
+def resend_verification():
+    form = ResendVerificationForm()
+    if form.validate_on_submit() and not current_user.is_verified:
+        send_verification(current_user)
+        db.session.commit()
+        flash("We sent a new confirmation link. Check your inbox.", "success")
+    return redirect(url_for("account.settings"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@no_store
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session, form.email.data, form.password.data, _hash_method())
+        if user is None:
+            form.password.errors.append("The email address or password is not correct.")
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(f"Welcome back, {user.display_name}.", "success")
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("main.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        # A new token makes every copy of the old session and remember cookies worthless.
+        accounts.end_all_sessions(current_user)
+        db.session.commit()
+        logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            email = accounts.normalize_email(form.email.data)
+        except accounts.AccountError as exc:
+            form.email.errors.append(exc.message)
+        else:
+            user = accounts.find_by_email(db.session, email)
+            if user is not None:
+                payload = {"uid": user.id, "pw": tokens.fingerprint(user.password_hash)}
+                link = url_for("auth.reset_password", token=tokens.make_token(_secret(), "reset", payload), _external=True)
+                mailer.send(user.email, account_mail.reset_password(user.display_name, link), category="reset-password")
+                db.session.commit()
+            return render_template("auth/reset_sent.html", email=email)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+def _user_for_reset(token: str) -> User:
+    data = tokens.read_token(_secret(), "reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    user = db.session.get(User, data.get("uid"))
+    if user is None or tokens.fingerprint(user.password_hash) != data.get("pw"):
+        raise tokens.TokenError("used")
+    return user
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@no_store
+def reset_password(token: str):
+    try:
+        user = _user_for_reset(token)
+    except tokens.TokenError as exc:
+        return render_template("auth/link_problem.html", reason=exc.reason, resend=False), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(user, form.password.data, _hash_method())
+        except accounts.AccountError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            accounts.mark_verified(user)  # the link proved the address works
+            mailer.send(user.email, account_mail.password_changed(user.display_name), category="password-changed")
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash("Your password is changed. Log in with your new password.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)

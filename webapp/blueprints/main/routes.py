@@ -1,0 +1,47 @@
+"""Home page, the font-size control, and small utility routes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from ...security import is_safe_next
+from ...templating import FONT_SIZE_COOKIE, FONT_SIZES
+from .forms import FontSizeForm
+
+bp = Blueprint("main", __name__)
+
+ONE_YEAR = 60 * 60 * 24 * 365
+
+
+@bp.route("/")
+def index():
+    return render_template("main/index.html")
+
+
+@bp.route("/font-size", methods=["POST"])
+def font_size():
+    """Works without JavaScript: the header buttons post here and come back to the page."""
+    form = FontSizeForm()
+    size = request.form.get("size", "")
+    if not form.validate_on_submit() or size not in FONT_SIZES:
+        abort(400)
+    target = form.next.data if is_safe_next(form.next.data) else url_for("main.index")
+    response = redirect(target, code=303)
+    response.set_cookie(FONT_SIZE_COOKIE, size, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.route("/hello")
+def hello():
+    """A bare route: the baseline the page benchmarks in bench/ are compared with."""
+    return "hello"
+
+
+@bp.route("/healthz")
+def healthz():
+    from sqlalchemy import text
+
+    from ...extensions import db
+
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

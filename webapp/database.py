@@ -1,0 +1,91 @@
+"""Engine settings: SQLite that survives several writers, PostgreSQL with pre-ping.
+
+SQLite's default deferred BEGIN takes a read lock and upgrades it on the first write;
+when two workers do read-then-write at once, one upgrade fails straight away with
+"database is locked" (the busy timeout cannot help, waiting would deadlock). So every
+transaction that may write starts with BEGIN IMMEDIATE, which queues on the busy timeout
+instead. Requests with a safe method (GET, HEAD, OPTIONS) read only and keep a deferred
+BEGIN, so readers never wait for each other; WAL lets them read while one writer writes.
+bench/sqlite_begin.py measures the difference.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar("sqlite_begin_mode", default="IMMEDIATE")
+
+
+def set_begin_mode(mode: str) -> contextvars.Token:
+    """Choose how the next SQLite transactions in this context begin (DEFERRED or IMMEDIATE)."""
+    if mode not in {"DEFERRED", "IMMEDIATE"}:
+        raise ValueError(mode)
+    return _begin_mode.set(mode)
+
+
+def reset_begin_mode(token: contextvars.Token) -> None:
+    _begin_mode.reset(token)
+
+
+@contextmanager
+def immediate_transactions() -> Iterator[None]:
+    """For the rare safe-method request that writes (e.g. following an email link)."""
+    token = _begin_mode.set("IMMEDIATE")
+    try:
+        yield
+    finally:
+        _begin_mode.reset(token)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, busy timeout, and our own BEGIN statements."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        # Take transaction control away from the driver so our BEGIN is the one used.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql(f"BEGIN {_begin_mode.get()}")
+
+
+def engine_options(uri: str, base: dict) -> dict:
+    options = dict(base)
+    if uri.startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+    if uri.startswith("sqlite"):
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect_args.setdefault("check_same_thread", False)
+        options["connect_args"] = connect_args
+    return options
+
+
+def render_migration_item(type_, obj, autogen_context):
+    """Write our UTC column type into migrations as the plain DateTime(timezone=True) it stores."""
+    from .models._types import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def include_in_migrations(name, type_, parent_names) -> bool:
+    """Autogenerate ignores the full-text search objects made by webapp.search_setup."""
+    from .search_setup import is_search_object
+
+    return not is_search_object(name)

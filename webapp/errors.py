@@ -1,0 +1,57 @@
+"""Friendly error pages (HTML) and JSON errors for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("That request could not be understood", "Something in the address or the form was not valid. Please go back and try again."),
+    403: ("You can't open this page", "Your account does not have access to this page."),
+    404: ("Page not found", "We couldn't find that page. It may have moved, or the address may be mistyped."),
+    405: ("That action isn't allowed here", "This page can't be used that way. Please go back and use the links or buttons on the page."),
+    413: ("That was too large", "What you sent is larger than we accept. Please send something smaller."),
+    429: ("Please slow down", "You've done that too many times in a short while. Wait a few minutes, then try again."),
+    500: ("Something went wrong on our side", "We've logged the problem. Please try again in a moment."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(code: int, description: str | None = None):
+    title, text = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    if wants_json():
+        return jsonify({"error": {"status": code, "message": description or text}}), code
+    return render_template("errors/error.html", code=code, title=title, text=text), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code = exc.code or 500
+        response = _render(code, exc.description if wants_json() and code == 400 else None)
+        if code == 405 and exc.valid_methods:
+            body, status = response
+            return body, status, {"Allow": ", ".join(exc.valid_methods)}
+        if code == 429:
+            body, status = response
+            return body, status, {"Retry-After": "60"}
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(exc):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        from .extensions import db
+
+        db.session.rollback()
+        return _render(500)
+
+    @app.errorhandler(UnicodeDecodeError)
+    def _bad_encoding(exc):
+        return _render(400)

@@ -1,0 +1,176 @@
+"""Queue mail in the outbox table and deliver it with retries, never twice.
+
+Delivery claims a message by switching it from "pending" to "sending" in its own
+committed transaction before talking to the mail server. A crash after the server
+accepted the message leaves it in "sending", which is never retried automatically:
+a lost message is reported (status stays visible) rather than a duplicate sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..models.mail import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BASE_BACKOFF = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int
+    retried: int
+    failed: int
+
+
+def queue_mail(
+    session: Session,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+    category: str = "general",
+    domain: str = "healthdesk.local",
+) -> OutboxMessage:
+    """Add a message to the outbox; the caller's transaction commits it with the change that caused it."""
+    message = OutboxMessage(
+        message_id=make_msgid(idstring=secrets.token_hex(6), domain=domain),
+        to_address=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        headers=dict(headers or {}),
+        category=category,
+    )
+    session.add(message)
+    return message
+
+
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email["Date"] = formatdate(localtime=False)
+    for name, value in (message.headers or {}).items():
+        email[name] = value
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes after each failed attempt."""
+    return BASE_BACKOFF * (2 ** max(attempts - 1, 0))
+
+
+def _claim(session: Session, message_id: int) -> bool:
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(status="sending", attempts=OutboxMessage.attempts + 1)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def due_message_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    stmt = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def deliver_pending(
+    session: Session,
+    send: Callable[[EmailMessage], None],
+    sender: str,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    limit: int = 500,
+    progress: Callable[[int, int], None] | None = None,
+) -> DeliveryReport:
+    """Deliver every due message once. Safe to run again and from several processes."""
+    ids = due_message_ids(session, now(), limit)
+    sent = retried = failed = 0
+    for position, message_id in enumerate(ids, start=1):
+        if not _claim(session, message_id):
+            continue  # another process took it
+        message = session.get(OutboxMessage, message_id)
+        try:
+            send(build_email(message, sender))
+        except (smtplib.SMTPException, OSError) as exc:
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = "failed"
+                failed += 1
+            else:
+                message.status = "pending"
+                message.next_attempt_at = now() + backoff(message.attempts)
+                retried += 1
+            log.warning("mail %s to %s not delivered: %s", message.id, message.to_address, message.last_error)
+        else:
+            message.status = "sent"
+            message.sent_at = now()
+            message.last_error = None
+            sent += 1
+        session.commit()
+        if progress:
+            progress(position, len(ids))
+    return DeliveryReport(sent=sent, retried=retried, failed=failed)
+
+
+def smtp_sender(host: str, port: int, *, use_tls: bool, username: str | None, password: str | None, timeout: float = 30):
+    """A send function that opens one SMTP connection per batch call."""
+
+    def send(email: EmailMessage) -> None:
+        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+            if use_tls:
+                smtp.starttls()
+            if username:
+                smtp.login(username, password or "")
+            smtp.send_message(email)
+
+    return send
+
+
+def log_sender(logger: logging.Logger = log):
+    """Development transport: write the whole message, links included, to the log."""
+
+    def send(email: EmailMessage) -> None:
+        body = email.get_body(preferencelist=("plain",))
+        logger.warning(
+            "MAIL (not sent: no MAIL_SERVER configured)\nTo: %s\nSubject: %s\n\n%s",
+            email["To"],
+            email["Subject"],
+            body.get_content() if body else "",
+        )
+
+    return send
+
+
+def pending_count(session: Session, statuses: Iterable[str] = ("pending",)) -> int:
+    from sqlalchemy import func
+
+    return session.execute(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(list(statuses)))
+    ).scalar_one()

@@ -1,0 +1,64 @@
+"""Things every template may use: font size, CSP nonce, header counters, date formats."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request
+from flask_login import current_user
+
+from .areas import HEADER_COUNTERS, resolve
+from .security import csp_nonce
+
+FONT_SIZES = ("smaller", "default", "larger")
+
+# Header navigation; an entry shows once its area's blueprint is registered.
+MAIN_NAV = [
+    ("drugs.index", "Drugs & Supplements"),
+    ("pills.index", "Pill Identifier"),
+    ("mymeds.index", "My Medicine"),
+    ("community.index", "Community"),
+    ("content.centers", "Health Centers"),
+]
+FONT_SIZE_COOKIE = "font_size"
+
+
+
+def current_font_size() -> str:
+    value = request.cookies.get(FONT_SIZE_COOKIE, "default")
+    return value if value in FONT_SIZES else "default"
+
+
+def header_counters() -> list[tuple[str, str, int]]:
+    if not current_user.is_authenticated:
+        return []
+    counts = []
+    for label, endpoint, target in HEADER_COUNTERS:
+        count = resolve(target)
+        if count is None:
+            continue
+        number = count(current_user)
+        if number:
+            counts.append((label, endpoint, number))
+    return counts
+
+
+def format_date(value: date | datetime | None, pattern: str = "%B %-d, %Y") -> str:
+    return value.strftime(pattern) if value else ""
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _globals():
+        return {
+            "font_size": current_font_size(),
+            "font_sizes": FONT_SIZES,
+            "csp_nonce": csp_nonce,
+            "header_counters": header_counters,
+            "main_nav": MAIN_NAV,
+            "view_functions": app.view_functions,
+        }
