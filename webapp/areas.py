@@ -37,6 +37,17 @@ EXPORT_SECTIONS = [
 SEARCH_INSTALLERS = ["webapp.services.site_search:install"]
 SEARCH_CLEARERS = ["webapp.services.site_search:clear"]
 
+# CLI modules: each defines register(app, import_group) adding its commands; the shared
+# `flask import ...` group is passed in so every importer sits under one name.
+CLI_MODULES = [
+    "webapp.commands.content",
+    "webapp.commands.drugs",
+    "webapp.commands.pills",
+    "webapp.commands.mymeds",
+    "webapp.commands.community",
+    "webapp.commands.newsletter",
+]
+
 # Header badges: (label, endpoint, "module:function(user) -> int").
 HEADER_COUNTERS = [
     ("Alerts", "mymeds.alerts", "webapp.services.mymeds_alerts:unread_count"),

@@ -6,14 +6,22 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .areas import CLI_MODULES, resolve
 from .extensions import db
 from .services import accounts, outbox
+
+import_cli = AppGroup("import", help="Import real reference data (idempotent; safe to re-run).")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    for target in CLI_MODULES:
+        module_register = resolve(f"{target}:register")
+        if module_register is not None:
+            module_register(app, import_cli)
+    app.cli.add_command(import_cli)
 
 
 @click.command("seed")

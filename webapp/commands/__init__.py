@@ -1,0 +1,1 @@
+"""CLI commands of each area; see webapp/areas.py CLI_MODULES."""
