@@ -34,13 +34,29 @@ def reset_postgres_schema(url: str, schema: str = "public") -> None:
     engine.dispose()
 
 
+def with_search_path(url: str, schema: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+def drop_postgres_schema(url: str, schema: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        reset_postgres_schema(url)
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        # A fresh schema of this run's own, so concurrent runs never see each other's rows.
+        schema = f"hd_test_{os.getpid()}"
+        reset_postgres_schema(url, schema)
+        yield with_search_path(url, schema)
+        drop_postgres_schema(url, schema)
+        return
+    yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
 @pytest.fixture(scope="session")

@@ -17,14 +17,14 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from config import TestConfig
-from tests.conftest import reset_postgres_schema
+from tests.conftest import reset_postgres_schema, with_search_path
 from webapp import create_app, search_setup
 from webapp.extensions import db
 from webapp.models import OutboxMessage
 from webapp.seeding import run_seed
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-E2E_SCHEMA = "hd_e2e"
+E2E_SCHEMA = f"hd_e2e_{os.getpid()}"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 pytestmark = pytest.mark.e2e
@@ -43,8 +43,7 @@ def _e2e_database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url and url.startswith("postgresql"):
         reset_postgres_schema(url, E2E_SCHEMA)
-        separator = "&" if "?" in url else "?"
-        return f"{url}{separator}options=-csearch_path%3D{E2E_SCHEMA}"
+        return with_search_path(url, E2E_SCHEMA)
     return f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite3'}"
 
 
