@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,18 @@ def register(app: Flask) -> None:
             body, status = response
             return body, status, {"Retry-After": "60"}
         return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        if wants_json():
+            return jsonify({"error": {"status": 400, "message": "Missing or invalid CSRF token."}}), 400
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="This form has expired",
+            text="For your safety, forms stop working after a while or when they are sent twice. "
+            "Please go back, reload the page and send the form again.",
+        ), 400
 
     @app.errorhandler(InternalServerError)
     def _server_error(exc):

@@ -30,7 +30,8 @@ def test_change_display_name(logged_in_client):
 
 
 def test_change_password_needs_the_current_one(logged_in_client):
-    response = logged_in_client.post("/account/password", data={"pw-current_password": "wrong password here", "pw-new_password": "a brand new passphrase"})
+    data = {"pw-current_password": "wrong password here", "pw-new_password": "a brand new passphrase"}
+    response = logged_in_client.post("/account/password", data=data)
     assert response.status_code == 400
     assert "current password is not correct" in response.get_data(as_text=True)
 

@@ -1,0 +1,125 @@
+"""Headers, CSRF, error pages, rate limits and hostile input on the foundation's pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from config import TestConfig
+from webapp import create_app
+
+PAGES = ["/", "/login", "/signup", "/forgot-password"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_security_headers_on_every_page(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    for directive in ["default-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'", "form-action 'self'"]:
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert "Strict-Transport-Security" not in response.headers  # only in production
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_have_no_inline_script_or_style(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)", html)
+    assert "<style" not in html and " style=" not in html
+    assert re.search(r'<a class="skip-link" href="#main">', html)
+
+
+def test_csrf_is_enforced(database_url, _schema, make_user):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    make_user("csrf@example.com")
+    refused = client.post("/login", data={"email": "csrf@example.com", "password": "correct horse battery"})
+    assert refused.status_code == 400
+    assert "This form has expired" in refused.get_data(as_text=True)
+    assert client.post("/logout").status_code == 400
+    assert client.post("/font-size", data={"size": "larger"}).status_code == 400
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    accepted = client.post("/login", data={"email": "csrf@example.com", "password": "correct horse battery", "csrf_token": token})
+    assert accepted.status_code == 302
+
+
+def test_production_sends_hsts_and_host_cookies(database_url, _schema, monkeypatch):
+    from config import ProductionConfig
+
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    app = create_app(ProductionConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_STORAGE_URI": "memory://"})
+    client = app.test_client()
+    response = client.get("/login", base_url="https://localhost")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    cookie = response.headers.get("Set-Cookie", "")
+    assert cookie.startswith("__Host-session=") and "Secure" in cookie and "HttpOnly" in cookie
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "title"),
+    [
+        ("get", "/no-such-page", 404, "Page not found"),
+        ("get", "/logout", 405, "allowed here"),
+        ("post", "/font-size", 400, "That request could not be understood"),
+    ],
+)
+def test_friendly_error_pages(client, method, path, status, title):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert title in html
+    assert 'href="/"' in html  # a way back home
+
+
+def test_too_large_request_gets_413(client):
+    response = client.post("/signup", data={"email": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "That was too large" in response.get_data(as_text=True)
+
+
+def test_unhandled_error_gets_the_500_page(database_url, _schema):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False})
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
+
+
+def test_login_is_rate_limited_with_a_friendly_page(client):
+    statuses = [client.post("/login", data={"email": "x@example.com", "password": "wrong password here"}).status_code for _ in range(12)]
+    assert statuses[:10] == [200] * 10
+    assert statuses[-1] == 429
+    response = client.post("/login", data={"email": "x@example.com", "password": "wrong password here"})
+    assert "Please slow down" in response.get_data(as_text=True)
+    assert response.headers["Retry-After"]
+    assert client.get("/login").status_code == 200  # reading the page is not limited
+
+
+@pytest.mark.parametrize("query", ["?q=%ff%fe", "?next=%00", "?q=" + "<script>alert(1)</script>" * 400, "?x=' OR 1=1 --"])
+def test_hostile_query_strings_never_give_500(client, query):
+    for path in PAGES:
+        assert client.get(path + query).status_code in (200, 400)
+
+
+def test_font_size_cookie_and_class(client):
+    response = client.post("/font-size", data={"size": "larger", "next": "/login"})
+    assert response.status_code == 303 and response.location == "/login"
+    assert "font_size=larger" in response.headers["Set-Cookie"]
+    assert 'class="fs-larger"' in client.get("/login").get_data(as_text=True)
+
+
+def test_font_size_refuses_off_site_redirects_and_bad_sizes(client):
+    assert client.post("/font-size", data={"size": "larger", "next": "https://evil.example/"}).location == "/"
+    assert client.post("/font-size", data={"size": "huge"}).status_code == 400
