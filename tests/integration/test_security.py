@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -123,3 +124,20 @@ def test_font_size_cookie_and_class(client):
 def test_font_size_refuses_off_site_redirects_and_bad_sizes(client):
     assert client.post("/font-size", data={"size": "larger", "next": "https://evil.example/"}).location == "/"
     assert client.post("/font-size", data={"size": "huge"}).status_code == 400
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to test Redis-backed limits")
+def test_rate_limits_are_counted_in_redis(database_url, _schema):
+    import redis
+
+    url = os.environ["TEST_REDIS_URL"]
+    redis.Redis.from_url(url).flushdb()
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": url})
+    assert app.config["RATELIMIT_STORAGE_URI"] == url
+    # Two processes share counters through Redis: here, two app instances.
+    first, second = app.test_client(), create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": url}).test_client()
+    data = {"email": "x@example.com", "password": "wrong password here"}
+    statuses = [(first if n % 2 else second).post("/login", data=data).status_code for n in range(11)]
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
+    assert redis.Redis.from_url(url).dbsize() > 0
+    redis.Redis.from_url(url).flushdb()
