@@ -93,9 +93,19 @@ def test_unhandled_error_gets_the_500_page(database_url, _schema):
     def boom():
         raise RuntimeError("boom")
 
-    response = app.test_client().get("/boom")
+    @app.route("/staff-only")
+    def staff_only():
+        from flask import abort
+
+        abort(403)
+
+    client = app.test_client()
+    response = client.get("/boom")
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
+    forbidden = client.get("/staff-only")
+    assert forbidden.status_code == 403
+    assert "You can" in forbidden.get_data(as_text=True) and "open this page" in forbidden.get_data(as_text=True)
 
 
 def test_login_is_rate_limited_with_a_friendly_page(client):
