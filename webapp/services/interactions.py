@@ -1,0 +1,522 @@
+"""The interaction checker: a pure function over a list of medicines and a knowledge base.
+
+    report = check_interactions(medicines, kb, conditions={"chronic-kidney-disease"})
+
+A medicine is a name and its active ingredients. The knowledge base (built from
+webapp/data/drug_classes.yaml, interactions.yaml and drug_conditions.yaml by
+`build_knowledge_base`, see interaction_loader) holds:
+
+- drug classes: a rule that names a class covers every member ("NSAIDs + warfarin");
+- pairwise rules between ingredients, classes and foods, each with a severity;
+- drug-condition warnings, checked against a profile's conditions;
+- which classes count as therapeutic duplication, with the note to show.
+
+Rules are symmetric (A+B is B+A). When several rules match one pair of ingredients the
+most specific wins (ingredient/food beats class), then the most severe. Two ingredients
+of one product (hydrocodone + acetaminophen in Norco) never interact with each other and
+never count as duplicates of each other.
+
+Nothing here touches a database or a request; the result is plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+SEVERITIES = ("major", "moderate", "minor")
+SEVERITY_RANK = {"major": 3, "moderate": 2, "minor": 1}
+SEVERITY_LABELS = {"major": "Major", "moderate": "Moderate", "minor": "Minor"}
+TERM_KINDS = ("ingredient", "class", "food")
+
+FOODS = {
+    "alcohol": "Alcohol",
+    "grapefruit": "Grapefruit and grapefruit juice",
+    "vitamin-k-rich-foods": "Foods rich in vitamin K (such as leafy greens)",
+    "dairy-calcium": "Milk, dairy and calcium-fortified foods",
+    "tyramine-rich-foods": "Tyramine-rich foods (such as aged cheese and cured meats)",
+    "caffeine": "Caffeine",
+    "potassium-rich-foods-salt-substitutes": "Potassium-rich foods and salt substitutes",
+}
+
+# Said whenever the same ingredient is in two separate products and no class note applies.
+SAME_INGREDIENT_NOTE = (
+    "The same active ingredient is in two of these medicines. Taking both can mean a "
+    "double dose. Check with your pharmacist whether you need both."
+)
+
+Term = tuple[str, str]  # ("ingredient", "warfarin"), ("class", "nsaid"), ("food", "alcohol")
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    a: Term
+    b: Term
+    severity: str
+    summary: str
+    advice: str
+    source: Source
+    onc_high_priority: bool = False
+
+    @property
+    def specificity(self) -> int:
+        return sum(1 if kind == "class" else 2 for kind, _ in (self.a, self.b))
+
+
+@dataclass(frozen=True)
+class ConditionRule:
+    drug: Term
+    condition: str
+    severity: str
+    summary: str
+    advice: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class DrugClassInfo:
+    slug: str
+    name: str
+    members: frozenset[str]
+    duplication: bool = False
+    duplication_note: str = ""
+
+
+@dataclass(frozen=True)
+class ConditionInfo:
+    slug: str
+    name: str
+    synonyms: tuple[str, ...] = ()
+
+
+class KnowledgeBase:
+    """Indexes over the rules, built once; lookups memoised per ingredient pair."""
+
+    def __init__(self, classes: Iterable[DrugClassInfo], rules: Iterable[Rule],
+                 condition_rules: Iterable[ConditionRule] = (), conditions: Iterable[ConditionInfo] = ()):
+        self.classes: dict[str, DrugClassInfo] = {c.slug: c for c in classes}
+        self.rules: list[Rule] = list(rules)
+        self.condition_rules: list[ConditionRule] = list(condition_rules)
+        self.conditions: dict[str, ConditionInfo] = {c.slug: c for c in conditions}
+        self.classes_of: dict[str, tuple[str, ...]] = {}
+        members: dict[str, list[str]] = {}
+        for info in self.classes.values():
+            for ingredient in info.members:
+                members.setdefault(ingredient, []).append(info.slug)
+        self.classes_of = {name: tuple(sorted(slugs)) for name, slugs in members.items()}
+        self._pair_index: dict[tuple[Term, Term], list[Rule]] = {}
+        self._food_index: dict[Term, list[Rule]] = {}
+        for rule in self.rules:
+            for mine, other in ((rule.a, rule.b), (rule.b, rule.a)):
+                if other[0] == "food" and mine[0] != "food":
+                    self._food_index.setdefault(mine, []).append(rule)
+                elif mine[0] != "food":
+                    self._pair_index.setdefault((mine, other), []).append(rule)
+        self._condition_index: dict[Term, list[ConditionRule]] = {}
+        for crule in self.condition_rules:
+            self._condition_index.setdefault(crule.drug, []).append(crule)
+        self._pair_memo: dict[tuple[str, str], Rule | None] = {}
+        self._food_memo: dict[str, tuple[Rule, ...]] = {}
+        self.known_ingredients: frozenset[str] = frozenset(
+            [name for rule in self.rules for kind, name in (rule.a, rule.b) if kind == "ingredient"]
+            + list(self.classes_of))
+
+    def terms(self, ingredient: str) -> list[Term]:
+        return [("ingredient", ingredient)] + [("class", slug) for slug in self.classes_of.get(ingredient, ())]
+
+    def pair_rule(self, x: str, y: str) -> Rule | None:
+        """The one rule shown for two different ingredients (symmetric), or None."""
+        key = (x, y) if x <= y else (y, x)
+        if key in self._pair_memo:
+            return self._pair_memo[key]
+        best: Rule | None = None
+        if x != y:
+            for tx in self.terms(x):
+                for ty in self.terms(y):
+                    for rule in self._pair_index.get((tx, ty), ()):
+                        if best is None or _better(rule, best):
+                            best = rule
+        self._pair_memo[key] = best
+        return best
+
+    def food_rules(self, ingredient: str) -> tuple[Rule, ...]:
+        """The rules between this ingredient and foods: one per food, the most specific."""
+        if ingredient in self._food_memo:
+            return self._food_memo[ingredient]
+        per_food: dict[Term, Rule] = {}
+        for term in self.terms(ingredient):
+            for rule in self._food_index.get(term, ()):
+                food = rule.b if rule.b[0] == "food" else rule.a
+                current = per_food.get(food)
+                if current is None or _better(rule, current):
+                    per_food[food] = rule
+        result = tuple(per_food[food] for food in sorted(per_food))
+        self._food_memo[ingredient] = result
+        return result
+
+    def condition_rules_for(self, ingredient: str, conditions: frozenset[str]) -> list[ConditionRule]:
+        found = []
+        for term in self.terms(ingredient):
+            for crule in self._condition_index.get(term, ()):
+                if crule.condition in conditions:
+                    found.append(crule)
+        return found
+
+    def condition_name(self, slug: str) -> str:
+        info = self.conditions.get(slug)
+        return info.name if info else slug.replace("-", " ")
+
+    def term_name(self, term: Term) -> str:
+        kind, key = term
+        if kind == "class":
+            info = self.classes.get(key)
+            return info.name if info else key
+        if kind == "food":
+            return FOODS.get(key, key)
+        return key
+
+
+def _better(rule: Rule, than: Rule) -> bool:
+    return (rule.specificity, SEVERITY_RANK[rule.severity]) > (than.specificity, SEVERITY_RANK[than.severity])
+
+
+# --- input and output ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Medicine:
+    """What the checker needs to know about one medicine on the list."""
+
+    key: str  # a slug or an id: stable, used in the API output
+    name: str  # what the person sees
+    ingredients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One interaction: between two medicines, a medicine and a food, or a medicine and a condition."""
+
+    kind: str  # "drug", "food" or "condition"
+    severity: str
+    medicines: tuple[Medicine, ...]  # two for "drug", one otherwise
+    other: str  # the food or condition name ("" for drug pairs)
+    summary: str
+    advice: str
+    source: Source
+    because: str  # the ingredients that matched, e.g. "ibuprofen and warfarin"
+    via: tuple[str, ...] = ()  # the classes a class rule matched through, e.g. ("NSAIDs ...",)
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS[self.severity]
+
+    @property
+    def medicine_keys(self) -> tuple[str, ...]:
+        return tuple(m.key for m in self.medicines)
+
+    def involves(self, key: str) -> bool:
+        return key in self.medicine_keys
+
+
+@dataclass(frozen=True)
+class Duplication:
+    """The same ingredient in two products, or two medicines of one class."""
+
+    kind: str  # "ingredient" or "class"
+    key: str  # the ingredient name or the class slug
+    label: str  # what to call it
+    medicines: tuple[Medicine, ...]
+    note: str
+
+    def involves(self, key: str) -> bool:
+        return any(m.key == key for m in self.medicines)
+
+
+@dataclass
+class InteractionReport:
+    medicines: list[Medicine]
+    conditions: list[str]  # condition names checked
+    interactions: list[Finding] = field(default_factory=list)  # drug-drug
+    food: list[Finding] = field(default_factory=list)
+    condition_warnings: list[Finding] = field(default_factory=list)
+    duplications: list[Duplication] = field(default_factory=list)
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return sorted(self.interactions + self.condition_warnings + self.food,
+                      key=lambda f: (-SEVERITY_RANK[f.severity], _KIND_ORDER[f.kind]))
+
+    def by_severity(self) -> list[tuple[str, list[Finding]]]:
+        """[(severity, findings)] for the severities that have any, most severe first."""
+        groups = []
+        findings = self.all_findings
+        for severity in SEVERITIES:
+            group = [f for f in findings if f.severity == severity]
+            if group:
+                groups.append((severity, group))
+        return groups
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.interactions or self.food or self.condition_warnings or self.duplications)
+
+    def count(self) -> int:
+        return len(self.interactions) + len(self.food) + len(self.condition_warnings) + len(self.duplications)
+
+    def about(self, key: str) -> InteractionReport:
+        """Only the findings that involve one medicine (shown right after it is added)."""
+        return InteractionReport(
+            medicines=self.medicines,
+            conditions=self.conditions,
+            interactions=[f for f in self.interactions if f.involves(key)],
+            food=[f for f in self.food if f.involves(key)],
+            condition_warnings=[f for f in self.condition_warnings if f.involves(key)],
+            duplications=[d for d in self.duplications if d.involves(key)],
+        )
+
+
+_KIND_ORDER = {"drug": 0, "condition": 1, "food": 2}
+
+
+def _via(kb: KnowledgeBase, *terms: Term) -> tuple[str, ...]:
+    return tuple(kb.term_name(t) for t in terms if t[0] == "class")
+
+
+def _matched_term(kb: KnowledgeBase, ingredient: str, rule_terms: Sequence[Term]) -> Term:
+    for term in kb.terms(ingredient):
+        if term in rule_terms:
+            return term
+    return ("ingredient", ingredient)
+
+
+def check_interactions(medicines: Sequence[Medicine], kb: KnowledgeBase,
+                       conditions: Iterable[str] = ()) -> InteractionReport:
+    """Every known interaction, duplication, food and condition warning for a list of medicines."""
+    meds = list(medicines)
+    condition_set = frozenset(conditions)
+    report = InteractionReport(medicines=meds, conditions=[kb.condition_name(c) for c in sorted(condition_set)])
+    ingredient_sets = [tuple(dict.fromkeys(i.strip().lower() for i in m.ingredients if i and i.strip())) for m in meds]
+
+    # Drug-drug: every pair of medicines, every pair of their ingredients.
+    for i in range(len(meds)):
+        for j in range(i + 1, len(meds)):
+            seen: set[Rule] = set()
+            for x in ingredient_sets[i]:
+                for y in ingredient_sets[j]:
+                    rule = kb.pair_rule(x, y)
+                    if rule is None or rule in seen:
+                        continue
+                    seen.add(rule)
+                    terms = (rule.a, rule.b)
+                    tx, ty = _matched_term(kb, x, terms), _matched_term(kb, y, terms)
+                    report.interactions.append(Finding(
+                        kind="drug", severity=rule.severity, medicines=(meds[i], meds[j]), other="",
+                        summary=rule.summary, advice=rule.advice, source=rule.source,
+                        because=f"{x} and {y}", via=_via(kb, tx, ty),
+                    ))
+
+    # Food and drink; conditions from the profile.
+    for med, ingredients in zip(meds, ingredient_sets, strict=True):
+        seen_food: set[Rule] = set()
+        seen_conditions: set[ConditionRule] = set()
+        for x in ingredients:
+            for rule in kb.food_rules(x):
+                if rule in seen_food:
+                    continue
+                seen_food.add(rule)
+                food = rule.b if rule.b[0] == "food" else rule.a
+                drug_term = rule.a if food is rule.b else rule.b
+                report.food.append(Finding(
+                    kind="food", severity=rule.severity, medicines=(med,), other=kb.term_name(food),
+                    summary=rule.summary, advice=rule.advice, source=rule.source,
+                    because=x, via=_via(kb, _matched_term(kb, x, (drug_term,))),
+                ))
+            if condition_set:
+                for crule in kb.condition_rules_for(x, condition_set):
+                    if crule in seen_conditions:
+                        continue
+                    seen_conditions.add(crule)
+                    report.condition_warnings.append(Finding(
+                        kind="condition", severity=crule.severity, medicines=(med,),
+                        other=kb.condition_name(crule.condition), summary=crule.summary, advice=crule.advice,
+                        source=crule.source,
+                        because=x, via=_via(kb, _matched_term(kb, x, (crule.drug,))),
+                    ))
+
+    report.duplications = _duplications(meds, ingredient_sets, kb)
+    report.interactions.sort(key=lambda f: -SEVERITY_RANK[f.severity])
+    report.food.sort(key=lambda f: -SEVERITY_RANK[f.severity])
+    report.condition_warnings.sort(key=lambda f: -SEVERITY_RANK[f.severity])
+    return report
+
+
+def _duplications(meds: list[Medicine], ingredient_sets: list[tuple[str, ...]], kb: KnowledgeBase) -> list[Duplication]:
+    by_ingredient: dict[str, list[int]] = {}
+    for index, ingredients in enumerate(ingredient_sets):
+        for name in ingredients:
+            by_ingredient.setdefault(name, []).append(index)
+    found: list[Duplication] = []
+
+    def note_for(ingredient: str) -> str:
+        for slug in kb.classes_of.get(ingredient, ()):
+            info = kb.classes[slug]
+            if info.duplication and info.members == frozenset([ingredient]):
+                return info.duplication_note
+        return SAME_INGREDIENT_NOTE
+
+    for name, indexes in sorted(by_ingredient.items()):
+        if len(indexes) > 1:
+            found.append(Duplication("ingredient", name, name, tuple(meds[i] for i in indexes), note_for(name)))
+
+    # Same class: two different products holding members of a duplication class.
+    for slug, info in sorted(kb.classes.items()):
+        if not info.duplication or len(info.members) < 2:
+            continue
+        held = {i: info.members.intersection(ingredients) for i, ingredients in enumerate(ingredient_sets)}
+        held = {i: members for i, members in held.items() if members}
+        # Two products that only share one ingredient are reported above; here two different members are needed.
+        if len(held) < 2 or len(set().union(*held.values())) < 2:
+            continue
+        indexes = sorted(held)
+        found.append(Duplication("class", slug, info.name, tuple(meds[i] for i in indexes), info.duplication_note))
+    return found
+
+
+# --- building the knowledge base from plain data (the YAML documents) -----------------------
+
+
+class KnowledgeBaseError(ValueError):
+    """The knowledge base files are not valid; the message says where and why."""
+
+
+def _term(value: object, where: str, classes: Mapping[str, object], allow_food: bool) -> Term:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise KnowledgeBaseError(f"{where}: expected one of {{ingredient: ...}}, {{class: ...}} or {{food: ...}}, got {value!r}")
+    ((kind, key),) = value.items()
+    if kind not in TERM_KINDS or (kind == "food" and not allow_food):
+        raise KnowledgeBaseError(f"{where}: unknown kind {kind!r}")
+    if not isinstance(key, str) or not key.strip() or key != key.strip().lower():
+        raise KnowledgeBaseError(f"{where}: {kind} name must be lowercase text, got {key!r}")
+    if kind == "class" and key not in classes:
+        raise KnowledgeBaseError(f"{where}: unknown class {key!r}")
+    if kind == "food" and key not in FOODS:
+        raise KnowledgeBaseError(f"{where}: unknown food {key!r} (known: {', '.join(FOODS)})")
+    return (kind, key)
+
+
+def _text(entry: dict, name: str, where: str) -> str:
+    value = entry.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise KnowledgeBaseError(f"{where}: {name} is missing or empty")
+    return value.strip()
+
+
+def _severity(entry: dict, where: str) -> str:
+    value = entry.get("severity")
+    if value not in SEVERITIES:
+        raise KnowledgeBaseError(f"{where}: severity must be one of {', '.join(SEVERITIES)}, got {value!r}")
+    return value
+
+
+def _source(entry: dict, where: str) -> Source:
+    value = entry.get("source")
+    if not isinstance(value, dict):
+        raise KnowledgeBaseError(f"{where}: source must be {{title: ..., url: ...}}")
+    title, url = value.get("title"), value.get("url")
+    if not isinstance(title, str) or not title.strip():
+        raise KnowledgeBaseError(f"{where}: source title is missing")
+    if not isinstance(url, str) or not url.startswith("https://"):
+        raise KnowledgeBaseError(f"{where}: source url must start with https://")
+    return Source(title.strip(), url)
+
+
+def _check_keys(entry: dict, allowed: set[str], where: str) -> None:
+    unknown = set(entry) - allowed
+    if unknown:
+        raise KnowledgeBaseError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+
+
+def build_knowledge_base(classes_doc: object, interactions_doc: object, conditions_doc: object) -> KnowledgeBase:
+    """Validate the three documents strictly and build the knowledge base."""
+    for name, doc in (("drug_classes", classes_doc), ("interactions", interactions_doc), ("drug_conditions", conditions_doc)):
+        if not isinstance(doc, list):
+            raise KnowledgeBaseError(f"{name}: expected a list of entries")
+
+    classes: dict[str, DrugClassInfo] = {}
+    for n, entry in enumerate(classes_doc, start=1):
+        where = f"drug_classes entry {n}"
+        if not isinstance(entry, dict):
+            raise KnowledgeBaseError(f"{where}: expected a mapping")
+        _check_keys(entry, {"slug", "name", "members", "duplication", "duplication_note"}, where)
+        slug = _text(entry, "slug", where)
+        where = f"drug_classes {slug!r}"
+        if slug in classes:
+            raise KnowledgeBaseError(f"{where}: defined twice")
+        members = entry.get("members")
+        if not isinstance(members, list) or not members or not all(isinstance(m, str) and m == m.strip().lower() and m for m in members):
+            raise KnowledgeBaseError(f"{where}: members must be a non-empty list of lowercase ingredient names")
+        duplication = entry.get("duplication", False)
+        if not isinstance(duplication, bool):
+            raise KnowledgeBaseError(f"{where}: duplication must be true or false")
+        note = entry.get("duplication_note") or ""
+        if duplication and not str(note).strip():
+            raise KnowledgeBaseError(f"{where}: duplication is true but duplication_note is missing")
+        classes[slug] = DrugClassInfo(slug, _text(entry, "name", where), frozenset(members), duplication, str(note).strip())
+
+    rules: list[Rule] = []
+    seen_pairs: dict[frozenset, int] = {}
+    for n, entry in enumerate(interactions_doc, start=1):
+        where = f"interactions entry {n}"
+        if not isinstance(entry, dict):
+            raise KnowledgeBaseError(f"{where}: expected a mapping")
+        _check_keys(entry, {"a", "b", "severity", "summary", "advice", "source", "onc_high_priority"}, where)
+        a = _term(entry.get("a"), f"{where} (a)", classes, allow_food=True)
+        b = _term(entry.get("b"), f"{where} (b)", classes, allow_food=True)
+        if a == b and a[0] != "class":
+            raise KnowledgeBaseError(f"{where}: a and b are the same")
+        if a[0] == "food" and b[0] == "food":
+            raise KnowledgeBaseError(f"{where}: a rule between two foods is not a medicine interaction")
+        pair = frozenset([a, b])
+        if pair in seen_pairs:
+            raise KnowledgeBaseError(f"{where}: the same pair as entry {seen_pairs[pair]}")
+        seen_pairs[pair] = n
+        onc = entry.get("onc_high_priority", False)
+        if not isinstance(onc, bool):
+            raise KnowledgeBaseError(f"{where}: onc_high_priority must be true or false")
+        rules.append(Rule(a, b, _severity(entry, where), _text(entry, "summary", where), _text(entry, "advice", where),
+                          _source(entry, where), onc))
+
+    condition_rules: list[ConditionRule] = []
+    condition_info: dict[str, ConditionInfo] = {}
+    seen_condition_pairs: dict[tuple, int] = {}
+    for n, entry in enumerate(conditions_doc, start=1):
+        where = f"drug_conditions entry {n}"
+        if not isinstance(entry, dict):
+            raise KnowledgeBaseError(f"{where}: expected a mapping")
+        _check_keys(entry, {"drug", "condition", "condition_name", "condition_synonyms", "severity", "summary",
+                            "advice", "source"}, where)
+        drug = _term(entry.get("drug"), f"{where} (drug)", classes, allow_food=False)
+        slug = _text(entry, "condition", where)
+        if slug != slug.lower() or " " in slug:
+            raise KnowledgeBaseError(f"{where}: condition must be a lowercase slug, got {slug!r}")
+        if "condition_name" in entry:
+            synonyms = entry.get("condition_synonyms") or []
+            if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
+                raise KnowledgeBaseError(f"{where}: condition_synonyms must be a list of text")
+            condition_info.setdefault(slug, ConditionInfo(slug, _text(entry, "condition_name", where), tuple(synonyms)))
+        elif slug not in condition_info:
+            raise KnowledgeBaseError(f"{where}: condition_name is needed the first time {slug!r} appears")
+        key = (drug, slug)
+        if key in seen_condition_pairs:
+            raise KnowledgeBaseError(f"{where}: the same drug and condition as entry {seen_condition_pairs[key]}")
+        seen_condition_pairs[key] = n
+        condition_rules.append(ConditionRule(drug, slug, _severity(entry, where), _text(entry, "summary", where),
+                                             _text(entry, "advice", where), _source(entry, where)))
+
+    return KnowledgeBase(classes.values(), rules, condition_rules, condition_info.values())
