@@ -1,0 +1,117 @@
+"""Community notifications: on the site (the header badge) and, by the member's
+preference, by email through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models.accounts import User
+from ..models.community import CommunityNotification, CommunityPost, CommunityStanding, CommunityThread, CommunityWatch
+from . import outbox
+
+PER_PAGE = 20
+
+
+def unread_count(user) -> int:
+    """The header badge: one COUNT on the (user_id, read_at) index."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return db.session.execute(
+        select(func.count()).select_from(CommunityNotification)
+        .where(CommunityNotification.user_id == user.id, CommunityNotification.read_at.is_(None))
+    ).scalar_one()
+
+
+def notify(session: Session, user_id: int, kind: str, text: str, *, thread_id: int | None = None,
+           post_id: int | None = None) -> CommunityNotification:
+    note = CommunityNotification(user_id=user_id, kind=kind, text=text[:500], thread_id=thread_id, post_id=post_id)
+    session.add(note)
+    return note
+
+
+def wants_email(session: Session, user_id: int) -> bool:
+    standing = session.get(CommunityStanding, user_id)
+    return True if standing is None else bool(standing.email_notifications)
+
+
+def set_email_preference(session: Session, user_id: int, enabled: bool) -> None:
+    from .community_posts import standing_row
+
+    standing_row(session, user_id).email_notifications = bool(enabled)
+    session.flush()
+
+
+def _author_name(post: CommunityPost) -> str:
+    if post.anonymous:
+        return "An anonymous member"
+    if post.author is None:
+        return "A former member"
+    return post.author.display_name
+
+
+def notify_new_post(session: Session, post: CommunityPost, thread: CommunityThread,
+                    thread_url: Callable[[CommunityThread], str] | None) -> list[int]:
+    """Tell the asker (for an answer), the answer's author (for a reply) and the thread's watchers.
+
+    Returns the ids of the members notified. The poster is never notified of their own post.
+    """
+    recipients: dict[int, str] = {}
+    name = _author_name(post)
+    if post.parent_id is not None:
+        parent = session.get(CommunityPost, post.parent_id)
+        if parent is not None and parent.author_id:
+            recipients[parent.author_id] = f"{name} replied to your answer in “{thread.title}”."
+    else:
+        if thread.author_id:
+            recipients[thread.author_id] = f"{name} answered your question “{thread.title}”."
+    watchers = session.execute(select(CommunityWatch.user_id).where(CommunityWatch.thread_id == thread.id)).scalars()
+    for watcher in watchers:
+        recipients.setdefault(watcher, f"{name} posted in “{thread.title}”, which you are watching.")
+    recipients.pop(post.author_id, None)
+    if not recipients:
+        return []
+    link = thread_url(thread) if thread_url else None
+    users = {u.id: u for u in session.execute(select(User).where(User.id.in_(recipients))).scalars()}
+    for user_id, text in recipients.items():
+        notify(session, user_id, "reply" if post.parent_id else "answer", text, thread_id=thread.id, post_id=post.id)
+        user = users.get(user_id)
+        if user is not None and user.is_verified and wants_email(session, user_id):
+            body = (f"Hello {user.display_name},\n\n{text}\n\n"
+                    + (f"Read it on HealthDesk: {link}\n\n" if link else "")
+                    + "You get these emails because you asked, answered or watch this thread. "
+                    "To stop them, untick \"Email me\" on your community notifications page.\n")
+            outbox.queue_mail(session, to=user.email, subject=f"New in your HealthDesk thread: {thread.title}"[:200],
+                              text=body, category="community-notification")
+    session.flush()
+    return list(recipients)
+
+
+def list_notifications(session: Session, user: User, page: int):
+    from .community_posts import paginate
+
+    stmt = (select(CommunityNotification).where(CommunityNotification.user_id == user.id)
+            .order_by(CommunityNotification.created_at.desc(), CommunityNotification.id.desc()))
+    return paginate(session, stmt, page, PER_PAGE)
+
+
+def mark_all_read(session: Session, user: User) -> int:
+    result = session.execute(
+        update(CommunityNotification)
+        .where(CommunityNotification.user_id == user.id, CommunityNotification.read_at.is_(None))
+        .values(read_at=datetime.now(timezone.utc))
+    )
+    return result.rowcount or 0
+
+
+def mark_read(session: Session, user: User, notification_id: int) -> CommunityNotification | None:
+    note = session.get(CommunityNotification, notification_id)
+    if note is None or note.user_id != user.id:
+        return None
+    if note.read_at is None:
+        note.read_at = datetime.now(timezone.utc)
+    return note
