@@ -18,6 +18,7 @@ MAIN_NAV = [
     ("pills.index", "Pill Identifier"),
     ("mymeds.index", "My Medicine"),
     ("community.index", "Community"),
+    ("community.ask", "Get Answers"),
     ("content.centers", "Health Centers"),
 ]
 FONT_SIZE_COOKIE = "font_size"
