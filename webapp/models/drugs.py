@@ -291,6 +291,10 @@ class ProductIngredient(db.Model):
 # --- name search ----------------------------------------------------------------------
 
 
+# Keys are plain ASCII; on PostgreSQL compare them bytewise so prefix ranges use the index.
+SearchKey = String(300).with_variant(String(300, collation="C"), "postgresql")
+
+
 class DrugSearchTerm(db.Model):
     """A normalised name (or word-suffix of a name) pointing at a drug, a catalogue
     product name or a condition. Rebuilt by the loader and the importer; queried by
@@ -299,12 +303,12 @@ class DrugSearchTerm(db.Model):
     __tablename__ = "drug_search_terms"
     __table_args__ = (
         CheckConstraint("target_type IN ('drug', 'product', 'condition')", name="target_type"),
-        Index("ix_drug_search_terms_key_weight", "key", "weight"),
+        Index("ix_drug_search_terms_type_key", "target_type", "key"),
         Index("ix_drug_search_terms_target", "target_type", "target_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(SearchKey)
     target_type: Mapped[str] = mapped_column(String(10))
     # drug slug, product slug or condition slug
     target_key: Mapped[str] = mapped_column(String(300))
@@ -315,18 +319,19 @@ class DrugSearchTerm(db.Model):
     weight: Mapped[int] = mapped_column(default=0)  # higher ranks first
 
 
-class DrugSearchVocab(db.Model):
-    """Distinct search keys, bucketed for typo-tolerant lookup: a typo is searched only
-    among keys sharing the query's first two letters (or, for a wrong first letter,
-    letters two and three)."""
+class DrugSearchTypoKey(db.Model):
+    """Typo lookup (a "symmetric delete" index): every word of every search key, in its
+    sound-alike spelling, stored under itself and under each one-letter deletion of it.
+    A query word finds its near spellings through the same variants of itself, with an
+    index lookup instead of a scan."""
 
-    __tablename__ = "drug_search_vocab"
+    __tablename__ = "drug_search_typo_keys"
+    __table_args__ = (UniqueConstraint("variant", "word", name="uq_drug_search_typo_keys_variant_word"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300), unique=True)
-    head: Mapped[str] = mapped_column(String(2), index=True)
-    skip_head: Mapped[str] = mapped_column(String(2), index=True)
-    length: Mapped[int] = mapped_column()
+    variant: Mapped[str] = mapped_column(SearchKey)
+    word: Mapped[str] = mapped_column(SearchKey)  # the real word (as in DrugSearchTerm.key)
+    weight: Mapped[int] = mapped_column(default=0)  # how important the best target with this word is
 
 
 # --- reviews -------------------------------------------------------------------------
