@@ -12,7 +12,7 @@ from importlib.util import find_spec
 from typing import Any
 
 # Blueprint packages under webapp.blueprints, registered in this order.
-BLUEPRINT_PACKAGES = ["main", "auth", "account", "content", "drugs", "pills", "mymeds", "community", "newsletter", "api"]
+BLUEPRINT_PACKAGES = ["main", "auth", "account", "content", "drugs", "pills", "mymeds", "community", "newsletter", "personalisation", "api"]
 
 # `flask seed` steps, in order (drugs before pills, pills before interactions ...).
 SEED_STEPS = [
@@ -30,7 +30,7 @@ EXPORT_SECTIONS = [
     ("drug_reviews", "webapp.services.reviews:export_section"),
     ("community", "webapp.services.community_export:export_section"),
     ("newsletter", "webapp.services.newsletter_export:export_section"),
-    ("personalisation", "webapp.services.personalisation_export:export_section"),
+    ("personalisation", "webapp.services.personalisation:export_section"),
 ]
 
 # Full-text search objects: functions (connection) -> None and (session) -> None.

@@ -11,7 +11,7 @@ from ... import mailer
 from ...database import immediate_transactions
 from ...extensions import db, limiter
 from ...security import no_store
-from ...services import account_data, account_mail, accounts, tokens
+from ...services import account_data, account_mail, accounts, personalisation, tokens
 from .forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -28,7 +28,8 @@ def _render_settings(**forms):
     forms.setdefault("password_form", ChangePasswordForm(prefix="pw"))
     forms.setdefault("email_form", ChangeEmailForm(prefix="em"))
     status = 400 if any(form.errors for form in forms.values()) else 200
-    return render_template("account/settings.html", **forms), status
+    personal = personalisation.get_settings(db.session, current_user.id)
+    return render_template("account/settings.html", personal=personal, **forms), status
 
 
 @bp.route("/settings")

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ...security import is_safe_next
 from ...templating import FONT_SIZE_COOKIE, FONT_SIZES
+from ...today import member_groups, today_cards
 from .forms import FontSizeForm
 
 bp = Blueprint("main", __name__)
@@ -15,7 +16,7 @@ ONE_YEAR = 60 * 60 * 24 * 365
 
 @bp.route("/")
 def index():
-    return render_template("main/index.html")
+    return render_template("main/index.html", cards=today_cards(), groups=member_groups())
 
 
 @bp.route("/font-size", methods=["POST"])

@@ -1,0 +1,317 @@
+"""Personalisation around recommend(): the member's choices, reading history, and the
+signals and catalog read from the database.
+
+recommend() stays pure; this module is the one place that knows where each signal lives.
+Areas are optional (the site runs while one is unfinished), so each source is read only
+when its module exists.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..areas import module_exists
+from ..models.personalisation import PersonalisationSettings, ReadingHistory
+from .recommend import Alert, Answer, Card, Recommendation, SavedMedicine, Signals, recommend
+
+HISTORY_USED = 20           # most recent reads that shape recommendations
+VISITOR_HISTORY_LIMIT = 20  # kept in the visitor's own session cookie, nowhere else
+CATALOG_TTL_SECONDS = 300   # reference content changes rarely; threads are read fresh
+THREAD_WINDOW = timedelta(days=60)
+
+# Which community group a condition belongs to, so a saved medicine can lead to a group.
+GROUP_CONDITIONS = {
+    "diabetes": {"type-2-diabetes", "type-1-diabetes"},
+    "heart-health": {"hypertension", "high-cholesterol", "heart-failure", "atrial-fibrillation", "angina",
+                     "heart-attack", "heart-attack-prevention", "stroke-prevention", "blood-clots", "high-triglycerides"},
+    "mental-health": {"depression", "anxiety", "bipolar-disorder", "schizophrenia", "adhd", "insomnia",
+                      "obsessive-compulsive-disorder", "panic-disorder"},
+    "pancreatic-cancer": {"pancreatic-neuroendocrine-tumors", "pancreatic-cancer", "carcinoid-syndrome"},
+    "chronic-pain": {"pain", "osteoarthritis", "rheumatoid-arthritis", "neuropathic-pain", "migraine", "fibromyalgia", "joint-pain"},
+    "asthma-allergies": {"asthma", "allergies", "copd"},
+}
+
+Link = Callable[..., str]  # url_for-like: link(endpoint, **values) -> path
+
+
+# --- the member's choices -------------------------------------------------------------
+
+def get_settings(session: Session, user_id: int) -> PersonalisationSettings:
+    settings = session.get(PersonalisationSettings, user_id)
+    return settings or PersonalisationSettings(user_id=user_id, personalise=True, keep_history=True)
+
+
+def save_settings(session: Session, user_id: int, *, personalise: bool, keep_history: bool) -> None:
+    settings = session.get(PersonalisationSettings, user_id)
+    if settings is None:
+        settings = PersonalisationSettings(user_id=user_id)
+        session.add(settings)
+    settings.personalise = personalise
+    settings.keep_history = keep_history
+    if not keep_history:
+        clear_history(session, user_id)
+
+
+def clear_history(session: Session, user_id: int) -> int:
+    return session.execute(delete(ReadingHistory).where(ReadingHistory.user_id == user_id)).rowcount
+
+
+def record_read(session: Session, user_id: int, kind: str, key: str, title: str, now: datetime) -> None:
+    """Remember that the member read this item (one row per item, newest time wins)."""
+    row = session.execute(
+        select(ReadingHistory).where(
+            ReadingHistory.user_id == user_id, ReadingHistory.item_kind == kind, ReadingHistory.item_key == key
+        )
+    ).scalar_one_or_none()
+    if row is not None:
+        row.read_at, row.title = now, title[:300]
+        return
+    try:
+        with session.begin_nested():
+            session.add(ReadingHistory(user_id=user_id, item_kind=kind, item_key=key[:200], title=title[:300], read_at=now))
+    except IntegrityError:
+        pass  # the same page read twice at once: one row is enough
+
+
+def recent_reads(session: Session, user_id: int, limit: int = HISTORY_USED) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(ReadingHistory.item_kind, ReadingHistory.item_key)
+        .where(ReadingHistory.user_id == user_id)
+        .order_by(ReadingHistory.read_at.desc(), ReadingHistory.id.desc())
+        .limit(limit)
+    )
+    return [(kind, key) for kind, key in rows]
+
+
+def add_visitor_read(history: Sequence, kind: str, key: str) -> list[list[str]]:
+    """A visitor's history as kept in their own session: newest first, bounded."""
+    entries = [list(item) for item in history if isinstance(item, list | tuple) and len(item) == 2]
+    entries = [item for item in entries if item != [kind, key]]
+    return [[kind, key], *entries][:VISITOR_HISTORY_LIMIT]
+
+
+def export_section(session: Session, user) -> dict:
+    settings = get_settings(session, user.id)
+    rows = session.execute(
+        select(ReadingHistory).where(ReadingHistory.user_id == user.id).order_by(ReadingHistory.read_at.desc())
+    ).scalars()
+    return {
+        "personalise": settings.personalise,
+        "keep_reading_history": settings.keep_history,
+        "reading_history": [
+            {"kind": r.item_kind, "key": r.item_key, "title": r.title, "read_at": r.read_at.isoformat()} for r in rows
+        ],
+    }
+
+
+# --- signals --------------------------------------------------------------------------
+
+def _saved_medicines(session: Session, user_id: int) -> tuple[SavedMedicine, ...]:
+    if not module_exists("webapp.models.mymeds"):
+        return ()
+    from ..models.drugs import Drug, Ingredient
+    from ..models.mymeds import SavedMedicine as SavedRow
+
+    rows = list(session.execute(
+        select(SavedRow).where(SavedRow.user_id == user_id, SavedRow.status == "active").order_by(SavedRow.id)
+    ).scalars())
+    drug_ids = {r.drug_id for r in rows if r.drug_id}
+    drugs = {d.id: d for d in session.execute(select(Drug).where(Drug.id.in_(drug_ids))).scalars()} if drug_ids else {}
+    names = {name for r in rows for name in (r.ingredients or [])}
+    classes: dict[str, set[str]] = {}
+    if names:
+        for ingredient in session.execute(select(Ingredient).where(Ingredient.name.in_(names))).scalars():
+            classes[ingredient.name] = {c.slug for c in ingredient.classes}
+    medicines = []
+    for row in rows:
+        drug = drugs.get(row.drug_id)
+        ingredients = frozenset(row.ingredients or [])
+        medicines.append(SavedMedicine(
+            name=row.name,
+            drug_slug=drug.slug if drug else None,
+            ingredients=ingredients,
+            classes=frozenset(c for i in ingredients for c in classes.get(i, ())),
+            conditions=frozenset(c.slug for c in drug.conditions) if drug else frozenset(),
+        ))
+    return tuple(medicines)
+
+
+def member_groups(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
+    if not module_exists("webapp.models.community"):
+        return ()
+    from ..models.community import CommunityGroup, CommunityMembership
+
+    rows = session.execute(
+        select(CommunityGroup.slug, CommunityGroup.name).join(CommunityMembership, CommunityMembership.group_id == CommunityGroup.id)
+        .where(CommunityMembership.user_id == user_id).order_by(CommunityGroup.name)
+    )
+    return tuple((slug, name) for slug, name in rows)
+
+
+def _topics(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
+    """Newsletter topics the member confirmed (wired once the newsletter area lands)."""
+    return ()
+
+
+def _alerts(session: Session, user_id: int, link: Link) -> tuple[Alert, ...]:
+    if not module_exists("webapp.models.mymeds") or "mymeds.alerts" not in _endpoints(link):
+        return ()
+    from ..models.mymeds import MedNotification, RecallMatch
+
+    notifications = list(session.execute(
+        select(MedNotification).where(MedNotification.user_id == user_id, MedNotification.read_at.is_(None))
+        .order_by(MedNotification.created_at.desc()).limit(10)
+    ).scalars())
+    alerts = []
+    for note in notifications:
+        match = session.execute(
+            select(RecallMatch).where(RecallMatch.recall_id == note.recall_id, RecallMatch.profile_id == note.profile_id).limit(1)
+        ).scalar_one_or_none()
+        medicine = match.medicine.name if match and match.medicine else "a saved medicine"
+        alerts.append(Alert(f"alert-{note.id}", note.title, link("mymeds.alerts") + f"#alert-{note.id}", medicine, note.created_at))
+    return tuple(alerts)
+
+
+def _answers(session: Session, user_id: int, link: Link) -> tuple[Answer, ...]:
+    if not module_exists("webapp.models.community") or "community.notifications" not in _endpoints(link):
+        return ()
+    from ..models.community import CommunityGroup, CommunityNotification, CommunityThread
+
+    rows = session.execute(
+        select(CommunityNotification, CommunityThread.title, CommunityGroup.name)
+        .join(CommunityThread, CommunityThread.id == CommunityNotification.thread_id)
+        .join(CommunityGroup, CommunityGroup.id == CommunityThread.group_id)
+        .where(CommunityNotification.user_id == user_id, CommunityNotification.read_at.is_(None))
+        .order_by(CommunityNotification.created_at.desc()).limit(10)
+    )
+    return tuple(
+        Answer(f"note-{note.id}", title, group, link("community.notifications"), note.created_at) for note, title, group in rows
+    )
+
+
+def build_signals(session: Session, user_id: int, link: Link) -> Signals:
+    settings = get_settings(session, user_id)
+    if not settings.personalise:
+        return Signals(personalise=False)
+    return Signals(
+        personalise=True,
+        saved_medicines=_saved_medicines(session, user_id),
+        groups=member_groups(session, user_id),
+        topics=_topics(session, user_id),
+        unread_alerts=_alerts(session, user_id, link),
+        unread_answers=_answers(session, user_id, link),
+        read=tuple(recent_reads(session, user_id)) if settings.keep_history else (),
+    )
+
+
+# --- catalog --------------------------------------------------------------------------
+
+def _article_cards(session: Session, link: Link) -> list[Card]:
+    if not module_exists("webapp.models.content"):
+        return []
+    from ..models.content import Article
+    from .content_queries import url_of
+
+    cards = []
+    for article in session.execute(select(Article)).scalars():
+        center = article.center
+        tags = {f"center:{center.slug}"} | {f"drug:{slug}" for slug in (center.related_drugs or [])}
+        if center.community_group:
+            tags.add(f"group:{center.community_group}")
+        cards.append(Card("article", article.slug, article.short_title or article.title, url_of(article),
+                          article.summary, frozenset(tags), editorial_rank=article.pick_order))
+    return cards
+
+
+def _drug_cards(session: Session, link: Link) -> list[Card]:
+    if not module_exists("webapp.models.drugs") or "drugs.detail" not in _endpoints(link):
+        return []
+    from sqlalchemy.orm import selectinload
+
+    from ..models.drugs import Drug, Ingredient
+
+    cards = []
+    drugs = session.execute(
+        select(Drug).options(selectinload(Drug.ingredients).selectinload(Ingredient.classes), selectinload(Drug.conditions))
+    ).scalars()
+    for drug in drugs:
+        tags = {f"drug:{drug.slug}"} | {f"ingredient:{i.name}" for i in drug.ingredients}
+        tags |= {f"class:{c.slug}" for i in drug.ingredients for c in i.classes}
+        tags |= {f"condition:{c.slug}" for c in drug.conditions}
+        cards.append(Card("drug", drug.slug, drug.name, link("drugs.detail", slug=drug.slug), drug.summary, frozenset(tags)))
+    return cards
+
+
+def _group_cards(session: Session, link: Link) -> list[Card]:
+    if not module_exists("webapp.models.community") or "community.group" not in _endpoints(link):
+        return []
+    from ..models.community import CommunityGroup
+
+    cards = []
+    for group in session.execute(
+        select(CommunityGroup).where(CommunityGroup.status == "approved", CommunityGroup.visibility == "public")
+    ).scalars():
+        tags = {f"group:{group.slug}"} | {f"condition:{c}" for c in GROUP_CONDITIONS.get(group.slug, ())}
+        cards.append(Card("group", group.slug, group.name, link("community.group", slug=group.slug), group.description[:200], frozenset(tags)))
+    return cards
+
+
+def _thread_cards(session: Session, link: Link, now: datetime) -> list[Card]:
+    if not module_exists("webapp.models.community") or "community.thread" not in _endpoints(link):
+        return []
+    from ..models.community import CommunityGroup, CommunityThread
+
+    rows = session.execute(
+        select(CommunityThread, CommunityGroup.slug)
+        .join(CommunityGroup, CommunityGroup.id == CommunityThread.group_id)
+        .where(CommunityThread.status == "visible", CommunityGroup.status == "approved",
+               CommunityGroup.visibility == "public", CommunityThread.last_activity_at >= now - THREAD_WINDOW)
+        .order_by(CommunityThread.last_activity_at.desc()).limit(100)
+    )
+    cards = []
+    for thread, group_slug in rows:
+        tags = {f"group:{group_slug}"} | ({f"drug:{thread.drug_slug}"} if thread.drug_slug else set())
+        cards.append(Card("thread", str(thread.id), thread.title, link("community.thread", thread_id=thread.id), "",
+                          frozenset(tags), published_at=thread.last_activity_at))
+    return cards
+
+
+def _endpoints(link: Link) -> set[str]:
+    return getattr(link, "endpoints", set())
+
+
+def build_catalog(session: Session, link: Link, now: datetime, cache: dict | None = None) -> list[Card]:
+    """Every card we could show. Articles, drugs and groups change rarely and are kept in
+    `cache` (one dict per application) for a few minutes; threads are always read fresh."""
+    cache = {} if cache is None else cache
+    cached = cache.get("static")
+    if cached is None or time.monotonic() - cached[0] > CATALOG_TTL_SECONDS:
+        static = (*_article_cards(session, link), *_drug_cards(session, link), *_group_cards(session, link))
+        cached = cache["static"] = (time.monotonic(), static)
+    return [*cached[1], *_thread_cards(session, link, now)]
+
+
+def today(
+    session: Session,
+    user_id: int | None,
+    visitor_reads: Sequence[tuple[str, str]],
+    link: Link,
+    now: datetime,
+    *,
+    limit: int = 6,
+    cache: dict | None = None,
+) -> list[Recommendation]:
+    """The "Today on HealthDesk" cards for a member (user_id) or a visitor (None)."""
+    if user_id is not None:
+        signals = build_signals(session, user_id, link)
+        if not signals.personalise:
+            signals = Signals(personalise=False, read=tuple(visitor_reads))
+    else:
+        signals = Signals(personalise=False, read=tuple(visitor_reads))
+    return recommend(signals, build_catalog(session, link, now, cache), now, limit=limit)

@@ -1,0 +1,43 @@
+""""Today on HealthDesk" for the current reader: glue between the request and the
+personalisation service (the home page and the article sidebar both use it)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app, g, session, url_for
+from flask_login import current_user
+
+from .extensions import db
+from .services import personalisation
+
+VISITOR_SESSION_KEY = "reads"
+
+
+class _Link:
+    """url_for, plus which endpoints exist (an area's cards appear once its pages do)."""
+
+    def __init__(self):
+        self.endpoints = set(current_app.view_functions)
+
+    def __call__(self, endpoint: str, **values) -> str:
+        return url_for(endpoint, **values)
+
+
+def visitor_reads() -> list[tuple[str, str]]:
+    """A visitor's reading history lives only in their own session cookie."""
+    return [tuple(item) for item in session.get(VISITOR_SESSION_KEY, []) if isinstance(item, list) and len(item) == 2]
+
+
+def today_cards(limit: int = 6):
+    user_id = current_user.id if current_user.is_authenticated else None
+    if user_id is not None:
+        g.no_store = True  # personal cards: never stored by a browser or a proxy
+    cache = current_app.extensions.setdefault("today_catalog", {})
+    return personalisation.today(db.session, user_id, visitor_reads(), _Link(), datetime.now(timezone.utc), limit=limit, cache=cache)
+
+
+def member_groups() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return list(personalisation.member_groups(db.session, current_user.id))
