@@ -1,0 +1,419 @@
+"""Drugs & Supplements: A–Z, search, drug / condition / product pages, reviews, and the
+drug JSON API (/api/v1/drugs)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from ...areas import resolve
+from ...extensions import db, limiter
+from ...models.drugs import KIND_LABELS, Review
+from ...security import no_store
+from ...services import drug_catalog, reviews
+from ..forms_common import EmptyForm
+from .forms import ReportForm, ReviewForm, SearchForm
+
+bp = Blueprint("drugs", __name__)
+
+POST_LIMIT = "30 per minute; 300 per hour"
+MAX_QUERY_PARAM = 2000
+
+
+@bp.app_template_filter("drug_markdown")
+def _drug_markdown(text):
+    return drug_catalog.markdown(text)
+
+
+def _query_text() -> str:
+    return (request.args.get("q") or "")[:MAX_QUERY_PARAM].replace("\x00", "").strip()
+
+
+def _endpoint_exists(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def _pill_url(pill) -> str | None:
+    if not _endpoint_exists("pills.detail"):
+        return None
+    for name in ("pill_id", "id"):
+        try:
+            return url_for("pills.detail", **{name: pill.id})
+        except BuildError:
+            continue
+    return None
+
+
+def _result_url(result: drug_catalog.Result, external: bool = False) -> str:
+    if result.type == "drug":
+        return url_for("drugs.detail", slug=result.slug, _external=external)
+    if result.type == "product":
+        return url_for("drugs.product", key=result.slug, _external=external)
+    return url_for("drugs.condition", slug=result.slug, _external=external)
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"drug_result_url": _result_url, "drug_kind_labels": KIND_LABELS}
+
+
+# --- browse and search --------------------------------------------------------------------------
+
+
+def _render_index(hint: bool = False, status: int = 200):
+    kind = drug_catalog.parse_kind(request.args.get("kind"))
+    letter = drug_catalog.parse_letter(request.args.get("letter"))
+    page = drug_catalog.parse_page(request.args.get("page"))
+    listing = drug_catalog.browse(db.session, letter=letter, kind=kind, page=page)
+    form = SearchForm(request.args, meta={"csrf": False})
+    return render_template(
+        "drugs/index.html", listing=listing, kind=kind, letter=letter, letters=drug_catalog.LETTERS,
+        letters_in_use=drug_catalog.letters_in_use(db.session, kind), kinds=drug_catalog.KIND_CHOICES,
+        form=form, hint=hint,
+    ), status
+
+
+@bp.route("/drugs")
+def index():
+    if "q" in request.args:
+        if _query_text():
+            return redirect(url_for("drugs.search", q=_query_text(), kind=request.args.get("kind") or None))
+        return _render_index(hint=True)
+    return _render_index()
+
+
+@bp.route("/drugs/search")
+def search():
+    text = _query_text()
+    if not text:
+        return _render_index(hint=True)
+    kind = drug_catalog.parse_kind(request.args.get("kind"))
+    page = drug_catalog.parse_page(request.args.get("page"))
+    outcome = drug_catalog.search(db.session, text, kind=kind, page=page)
+    form = SearchForm(request.args, meta={"csrf": False})
+    form.q.data = text
+    return render_template("drugs/search.html", outcome=outcome, text=text, kind=kind,
+                           kinds=drug_catalog.KIND_CHOICES, form=form)
+
+
+@bp.route("/drugs/autocomplete")
+def autocomplete():
+    text = _query_text()
+    items = []
+    if text:
+        for result in drug_catalog.suggestions(db.session, text):
+            items.append({"type": result.type, "name": result.name, "kind": result.kind_label,
+                          "matched": result.matched, "url": _result_url(result)})
+    response = jsonify({"query": text, "suggestions": items})
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/conditions")
+def conditions():
+    return render_template("drugs/conditions.html", conditions=drug_catalog.all_conditions(db.session),
+                           form=SearchForm(meta={"csrf": False}))
+
+
+@bp.route("/conditions/<slug>")
+def condition(slug: str):
+    found = drug_catalog.get_condition(db.session, slug)
+    if found is None:
+        abort(404)
+    drugs = sorted(found.drugs, key=lambda d: (-d.popularity, d.name))
+    for_condition = reviews.averages_for(db.session, [d.id for d in drugs], found.id)
+    overall = reviews.averages_for(db.session, [d.id for d in drugs])
+    return render_template("drugs/condition.html", condition=found, drugs=drugs, for_condition=for_condition,
+                           overall=overall)
+
+
+# --- drug page -----------------------------------------------------------------------------------
+
+
+@bp.route("/drugs/<slug>")
+def detail(slug: str):
+    drug = drug_catalog.get_drug(db.session, slug)
+    if drug is None:
+        abort(404)
+    pills, pill_total = [], 0
+    pills_for_drug = resolve("webapp.services.pill_search:pills_for_drug")
+    if pills_for_drug is not None:
+        found = pills_for_drug(db.session, drug.id)
+        pill_total = len(found)
+        pills = [(p, _pill_url(p)) for p in found[:12]]
+    overall, per_condition = reviews.summary(db.session, drug.id)
+    own_review = reviews.review_of(db.session, current_user.id, drug.id) if current_user.is_authenticated else None
+    return render_template(
+        "drugs/detail.html", drug=drug, classes=drug_catalog.classes_of(db.session, drug),
+        product_groups=drug_catalog.product_groups_for(db.session, drug.id),
+        product_total=drug_catalog.product_count_for(db.session, drug.id),
+        pills=pills, pill_total=pill_total, pills_available=pills_for_drug is not None,
+        interactions_url=url_for("mymeds.interaction_checker") if _endpoint_exists("mymeds.interaction_checker") else None,
+        overall=overall, per_condition=per_condition, own_review=own_review,
+        recent=reviews.list_reviews(db.session, drug.id, sort="helpful", per_page=3).items,
+    )
+
+
+@bp.route("/drugs/products/<int:key>")
+def product_by_id(key: int):
+    found = drug_catalog.product_by_id(db.session, key)
+    if found is None:
+        abort(404)
+    siblings = drug_catalog.products_by_slug(db.session, found.slug)
+    return _render_products(found.slug, siblings, selected=found)
+
+
+@bp.route("/drugs/products/<key>")
+def product(key: str):
+    if key.isdigit():
+        return product_by_id(int(key))
+    found = drug_catalog.products_by_slug(db.session, key)
+    if not found:
+        abort(404)
+    return _render_products(key, found, selected=None)
+
+
+def _render_products(slug: str, products: list, selected=None):
+    from ...services.drugsatfda_import import display_name
+
+    title = display_name(products[0].brand_name)
+    monographs = drug_catalog.monographs_for_products(db.session, [selected] if selected else products)
+    return render_template("drugs/product.html", title=title, slug=slug, products=products, selected=selected,
+                           monographs=monographs, marketed=drug_catalog.marketed_label(products))
+
+
+# --- reviews ------------------------------------------------------------------------------------------
+
+
+def _drug_or_404(slug: str):
+    drug = drug_catalog.get_drug(db.session, slug)
+    if drug is None:
+        abort(404)
+    return drug
+
+
+@bp.route("/drugs/<slug>/reviews")
+def reviews_list(slug: str):
+    drug = _drug_or_404(slug)
+    sort = request.args.get("sort") if request.args.get("sort") in reviews.SORTS else "newest"
+    page = drug_catalog.parse_page(request.args.get("page"))
+    listing = reviews.list_reviews(db.session, drug.id, sort=sort, page=page)
+    overall, per_condition = reviews.summary(db.session, drug.id)
+    voted = reviews.voted_ids(db.session, current_user.id, [r.id for r in listing.items]) \
+        if current_user.is_authenticated else set()
+    own_review = reviews.review_of(db.session, current_user.id, drug.id) if current_user.is_authenticated else None
+    return render_template("drugs/reviews.html", drug=drug, listing=listing, sort=sort, overall=overall,
+                           per_condition=per_condition, voted=voted, own_review=own_review, vote_form=EmptyForm())
+
+
+def _review_form(drug, review: Review | None = None) -> ReviewForm:
+    form = ReviewForm(obj=review) if review is not None and request.method == "GET" else ReviewForm()
+    form.condition_id.choices = [("", "Choose a condition (optional)")] + [(c.id, c.name) for c in drug.conditions]
+    if review is not None and review.condition_id and review.condition_id not in {c.id for c in drug.conditions}:
+        form.condition_id.choices.append((review.condition_id, review.condition.name))
+    return form
+
+
+def _form_input(form: ReviewForm) -> reviews.ReviewInput:
+    return reviews.ReviewInput(form.effectiveness.data, form.ease_of_use.data, form.satisfaction.data,
+                               form.condition_id.data or None, form.body.data or "")
+
+
+def _apply_error(form: ReviewForm, exc: reviews.ReviewError) -> None:
+    if exc.field and exc.field in form:
+        form[exc.field].errors = list(form[exc.field].errors) + [exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+@bp.route("/drugs/<slug>/reviews/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit(POST_LIMIT, methods=["POST"])
+@no_store
+def review_new(slug: str):
+    drug = drug_catalog.get_drug(db.session, slug)
+    if drug is None:
+        if request.method == "POST":
+            flash("That drug does not exist, so it cannot be reviewed.", "error")
+            return redirect(url_for("drugs.index"))
+        abort(404)
+    existing = reviews.review_of(db.session, current_user.id, drug.id)
+    if existing is not None:
+        flash("You have already reviewed this drug. You can edit your review here.", "info")
+        return redirect(url_for("drugs.review_edit", slug=drug.slug))
+    form = _review_form(drug)
+    if form.validate_on_submit():
+        try:
+            reviews.create_review(db.session, current_user.id, drug, _form_input(form))
+        except reviews.ReviewError as exc:
+            db.session.rollback()
+            if exc.field is None and reviews.review_of(db.session, current_user.id, drug.id) is not None:
+                flash(exc.message, "info")
+                return redirect(url_for("drugs.review_edit", slug=drug.slug))
+            _apply_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Thank you. Your review is published.", "success")
+            return redirect(url_for("drugs.reviews_list", slug=drug.slug))
+    return render_template("drugs/review_form.html", drug=drug, form=form, editing=False)
+
+
+@bp.route("/drugs/<slug>/reviews/edit", methods=["GET", "POST"])
+@login_required
+@limiter.limit(POST_LIMIT, methods=["POST"])
+@no_store
+def review_edit(slug: str):
+    drug = _drug_or_404(slug)
+    review = reviews.review_of(db.session, current_user.id, drug.id)
+    if review is None:
+        return redirect(url_for("drugs.review_new", slug=drug.slug))
+    form = _review_form(drug, review)
+    if form.validate_on_submit():
+        try:
+            reviews.update_review(db.session, review, _form_input(form))
+        except reviews.ReviewError as exc:
+            db.session.rollback()
+            _apply_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Your review is updated.", "success")
+            return redirect(url_for("drugs.reviews_list", slug=drug.slug))
+    return render_template("drugs/review_form.html", drug=drug, form=form, editing=True, delete_form=EmptyForm())
+
+
+@bp.route("/drugs/<slug>/reviews/delete", methods=["POST"])
+@login_required
+@limiter.limit(POST_LIMIT, methods=["POST"])
+def review_delete(slug: str):
+    drug = _drug_or_404(slug)
+    form = EmptyForm()
+    review = reviews.review_of(db.session, current_user.id, drug.id)
+    if form.validate_on_submit() and review is not None:
+        reviews.delete_review(db.session, review)
+        db.session.commit()
+        flash("Your review is deleted.", "success")
+    return redirect(url_for("drugs.detail", slug=drug.slug))
+
+
+def _review_or_404(review_id: int) -> Review:
+    review = db.session.get(Review, review_id)
+    if review is None or review.status != "visible":
+        abort(404)
+    return review
+
+
+@bp.route("/drugs/reviews/<int:review_id>/helpful", methods=["POST"])
+@login_required
+@limiter.limit(POST_LIMIT, methods=["POST"])
+def review_helpful(review_id: int):
+    review = _review_or_404(review_id)
+    back = url_for("drugs.reviews_list", slug=review.drug.slug, sort=request.form.get("sort") or None,
+                   page=request.form.get("page") or None, _anchor=f"review-{review.id}")
+    if not EmptyForm().validate_on_submit():
+        flash("Your session expired. Please try again.", "error")
+        return redirect(back)
+    try:
+        counted = reviews.vote_helpful(db.session, current_user.id, review)
+    except reviews.ReviewError as exc:
+        flash(exc.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash("Thanks, your vote is counted." if counted else "You already marked this review as helpful.",
+          "success" if counted else "info")
+    return redirect(back)
+
+
+@bp.route("/drugs/reviews/<int:review_id>/report", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+@no_store
+def review_report(review_id: int):
+    review = _review_or_404(review_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            stored = reviews.report_review(db.session, current_user.id, review, form.reason.data, form.details.data or "")
+        except reviews.ReviewError as exc:
+            form[exc.field or "reason"].errors = list(form[exc.field or "reason"].errors) + [exc.message]
+        else:
+            db.session.commit()
+            flash("Thank you. Our moderators will look at this review." if stored
+                  else "You have already reported this review; our moderators will look at it.", "success")
+            return redirect(url_for("drugs.reviews_list", slug=review.drug.slug))
+    return render_template("drugs/report_form.html", review=review, form=form)
+
+
+# --- JSON API --------------------------------------------------------------------------------------
+
+
+def _api_error(status: int, message: str):
+    return jsonify({"error": {"status": status, "message": message}}), status
+
+
+def _result_json(result: drug_catalog.Result) -> dict:
+    return {"type": result.type, "slug": result.slug, "name": result.name, "kind": result.kind,
+            "generic_name": result.generic_name, "brand_names": result.brand_names,
+            "url": _result_url(result, external=True)}
+
+
+@bp.route("/api/v1/drugs")
+def api_list():
+    raw_page = request.args.get("page")
+    if raw_page not in (None, "") and not (raw_page.strip().isdigit() and 1 <= int(raw_page) <= drug_catalog.MAX_PAGE):
+        return _api_error(400, f"page must be a whole number from 1 to {drug_catalog.MAX_PAGE}.")
+    page = drug_catalog.parse_page(raw_page) if raw_page else 1
+    raw_kind = (request.args.get("kind") or "").strip()
+    kind = drug_catalog.parse_kind(raw_kind)
+    if raw_kind and kind is None:
+        return _api_error(400, "kind must be one of: prescription, otc, vitamin, supplement.")
+    condition_slug = (request.args.get("condition") or "").strip()[:100] or None
+    condition = None
+    if condition_slug:
+        condition = drug_catalog.get_condition(db.session, condition_slug)
+        if condition is None:
+            return _api_error(404, f"No condition with the slug {condition_slug!r}.")
+    text = _query_text()
+    if text:
+        outcome = drug_catalog.search(db.session, text, kind=kind, page=1, per_page=10_000)
+        items = outcome.results.items
+        if condition is not None:
+            allowed = {d.slug for d in condition.drugs}
+            items = [r for r in items if r.type == "drug" and r.slug in allowed]
+        total = len(items)
+        start = (page - 1) * drug_catalog.PER_PAGE
+        results = [_result_json(r) for r in items[start:start + drug_catalog.PER_PAGE]]
+    else:
+        listing = drug_catalog.browse(db.session, kind=kind, condition=condition_slug, page=page)
+        total = listing.total
+        results = [_result_json(drug_catalog.Result("drug", d.slug, d.name, d.kind, d.kind_label, d.generic_name,
+                                                    d.brand_names)) for d in listing.items]
+    return jsonify({"results": results, "total": total, "page": page, "per_page": drug_catalog.PER_PAGE})
+
+
+@bp.route("/api/v1/drugs/<slug>")
+def api_detail(slug: str):
+    drug = drug_catalog.get_drug(db.session, slug)
+    if drug is None:
+        return _api_error(404, f"No drug with the slug {slug[:100]!r}.")
+    overall, _per_condition = reviews.summary(db.session, drug.id)
+    return jsonify({
+        "type": "drug", "slug": drug.slug, "name": drug.name, "kind": drug.kind, "generic_name": drug.generic_name,
+        "brand_names": drug.brand_names, "synonyms": drug.synonyms,
+        "ingredients": [i.name for i in drug.ingredients],
+        "drug_classes": [{"slug": c.slug, "name": c.name} for c in drug_catalog.classes_of(db.session, drug)],
+        "forms": [{"form": f.form, "route": f.route, "strengths": f.strengths} for f in drug.forms],
+        "conditions": [{"slug": c.slug, "name": c.name,
+                        "url": url_for("drugs.condition", slug=c.slug, _external=True)} for c in drug.conditions],
+        "monograph": {
+            "summary": drug.summary, "uses": drug.uses, "how_to_take": drug.how_to_take,
+            "side_effects": {"common": drug.side_effects_common, "serious": drug.side_effects_serious},
+            "warnings": drug.warnings, "do_not_take": drug.do_not_take, "overdose": drug.overdose,
+            "storage": drug.storage,
+        },
+        "sources": drug.sources,
+        "last_reviewed": drug.last_reviewed.isoformat() if drug.last_reviewed else None,
+        "reviews": {"count": overall.count, "effectiveness": overall.effectiveness,
+                    "ease_of_use": overall.ease_of_use, "satisfaction": overall.satisfaction},
+        "url": url_for("drugs.detail", slug=drug.slug, _external=True),
+    })

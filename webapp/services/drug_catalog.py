@@ -1,0 +1,315 @@
+"""Reading the drug reference for pages and the API: A–Z browse, search results with
+their details, condition pages, catalogue product groups, monograph Markdown."""
+
+from __future__ import annotations
+
+import math
+import string
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models.drugs import (
+    DRUG_KINDS,
+    KIND_LABELS,
+    MARKETING_STATUS_LABELS,
+    Condition,
+    ConditionSynonym,
+    Drug,
+    DrugClass,
+    Ingredient,
+    Product,
+    ProductIngredient,
+    drug_class_members,
+    drug_ingredients,
+)
+from . import drug_search
+from .drugsatfda_import import display_name, marketed
+
+LETTERS = list(string.ascii_uppercase) + ["#"]
+PER_PAGE = 20
+MAX_PAGE = 10_000
+
+# Our monographs are trusted text, but raw HTML stays off anyway and headings are off so
+# the page's own heading order is kept.
+_markdown = (MarkdownIt("commonmark", {"html": False, "linkify": False})
+             .disable(["image", "heading", "lheading", "html_block", "html_inline"]))
+
+
+def markdown(text: str | None) -> Markup:
+    return Markup(_markdown.render(text or ""))  # noqa: S704 - html is off in this renderer
+
+
+def parse_page(value) -> int:
+    try:
+        page = int(str(value).strip())
+    except (TypeError, ValueError):
+        return 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def parse_kind(value) -> str | None:
+    return value if value in DRUG_KINDS else None
+
+
+def parse_letter(value) -> str | None:
+    value = (value or "").strip().upper()
+    return value if value in LETTERS else None
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def browse(session: Session, *, letter: str | None = None, kind: str | None = None, condition: str | None = None,
+           page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """Curated drugs A–Z, optionally by first letter ("#" = not a letter), kind, condition slug."""
+    statement = select(Drug)
+    if kind:
+        statement = statement.where(Drug.kind == kind)
+    if letter == "#":
+        statement = statement.where(~func.upper(func.substr(Drug.name, 1, 1)).in_(list(string.ascii_uppercase)))
+    elif letter:
+        statement = statement.where(func.upper(func.substr(Drug.name, 1, 1)) == letter)
+    if condition:
+        statement = statement.where(Drug.conditions.any(Condition.slug == condition))
+    total = session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+    items = session.execute(
+        statement.options(selectinload(Drug.names)).order_by(func.lower(Drug.name), Drug.id)
+        .offset((page - 1) * per_page).limit(per_page)
+    ).scalars().all()
+    return Page(list(items), total, page, per_page)
+
+
+def letters_in_use(session: Session, kind: str | None = None) -> set[str]:
+    statement = select(func.upper(func.substr(Drug.name, 1, 1))).distinct()
+    if kind:
+        statement = statement.where(Drug.kind == kind)
+    found = set()
+    for (first,) in session.execute(statement):
+        found.add(first if first in string.ascii_uppercase else "#")
+    return found
+
+
+def get_drug(session: Session, slug: str) -> Drug | None:
+    return session.execute(
+        select(Drug).where(Drug.slug == slug[:100])
+        .options(selectinload(Drug.names), selectinload(Drug.forms), selectinload(Drug.ingredients),
+                 selectinload(Drug.conditions))
+    ).scalar_one_or_none()
+
+
+def classes_of(session: Session, drug: Drug) -> list[DrugClass]:
+    """Drug classes any of the drug's ingredients belongs to."""
+    return list(session.execute(
+        select(DrugClass).join(drug_class_members).join(drug_ingredients, drug_ingredients.c.ingredient_id
+                                                       == drug_class_members.c.ingredient_id)
+        .where(drug_ingredients.c.drug_id == drug.id).distinct().order_by(DrugClass.name)
+    ).scalars())
+
+
+def product_count_for(session: Session, drug_id: int) -> int:
+    return session.execute(select(func.count()).where(Product.drug_id == drug_id)).scalar_one()
+
+
+def product_groups_for(session: Session, drug_id: int, limit: int = 12) -> list[dict]:
+    """The catalogue names of a drug's products: [{slug, name, count, marketed}]."""
+    rows = session.execute(
+        select(Product.slug, func.min(Product.brand_name), func.count(), func.min(Product.marketing_status))
+        .where(Product.drug_id == drug_id).group_by(Product.slug).order_by(func.count().desc(), Product.slug)
+        .limit(limit)
+    ).all()
+    return [{"slug": s, "name": display_name(n), "count": c} for s, n, c, _status in rows]
+
+
+# --- search results with details -------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    type: str  # drug | product | condition
+    slug: str
+    name: str
+    kind: str | None = None  # drug kind, or the product's marketing status
+    kind_label: str = ""
+    generic_name: str = ""
+    brand_names: list[str] = field(default_factory=list)
+    summary: str = ""
+    matched: str = ""  # shown as "matched Tylenol" when the name differs
+    typo: bool = False
+
+
+def _product_group_details(session: Session, slugs: list[str]) -> dict[str, dict]:
+    if not slugs:
+        return {}
+    details: dict[str, dict] = {}
+    rows = session.execute(
+        select(Product.slug, Product.brand_name, Product.marketing_status, Ingredient.name)
+        .join(ProductIngredient, ProductIngredient.product_id == Product.id, isouter=True)
+        .join(Ingredient, Ingredient.id == ProductIngredient.ingredient_id, isouter=True)
+        .where(Product.slug.in_(slugs))
+    ).all()
+    for slug, brand, status, ingredient in rows:
+        group = details.setdefault(slug, {"name": display_name(brand), "statuses": set(), "ingredients": []})
+        group["statuses"].add(status)
+        if ingredient and ingredient not in group["ingredients"]:
+            group["ingredients"].append(ingredient)
+    return details
+
+
+def group_status(statuses: set) -> str:
+    for status in ("prescription", "otc", "discontinued", "tentative"):
+        if status in statuses:
+            return status
+    return "discontinued"
+
+
+def describe(session: Session, hits: list[drug_search.Hit]) -> list[Result]:
+    drug_slugs = [h.target_key for h in hits if h.target_type == "drug"]
+    drugs = {d.slug: d for d in session.execute(
+        select(Drug).where(Drug.slug.in_(drug_slugs)).options(selectinload(Drug.names))).scalars()} if drug_slugs else {}
+    products = _product_group_details(session, [h.target_key for h in hits if h.target_type == "product"])
+    results = []
+    for hit in hits:
+        matched = hit.matched if drug_search.normalize(hit.matched) != drug_search.normalize(hit.label) else ""
+        if hit.target_type == "drug" and hit.target_key in drugs:
+            drug = drugs[hit.target_key]
+            results.append(Result("drug", drug.slug, drug.name, drug.kind, drug.kind_label, drug.generic_name,
+                                  drug.brand_names, drug.summary, matched, hit.typo))
+        elif hit.target_type == "product" and hit.target_key in products:
+            group = products[hit.target_key]
+            status = group_status(group["statuses"])
+            results.append(Result("product", hit.target_key, group["name"], status,
+                                  "FDA catalogue: " + MARKETING_STATUS_LABELS.get(status, status).lower(),
+                                  ", ".join(group["ingredients"]), [group["name"]], "", matched, hit.typo))
+        elif hit.target_type == "condition":
+            results.append(Result("condition", hit.target_key, hit.label, None, "Condition", matched=matched,
+                                  typo=hit.typo))
+    return results
+
+
+@dataclass
+class SearchPage:
+    query: str
+    corrected: str | None
+    conditions: list[Result]
+    results: Page  # drugs and products, paged
+
+
+def search(session: Session, text: str, *, kind: str | None = None, page: int = 1,
+           per_page: int = PER_PAGE) -> SearchPage:
+    """Search for the results page: matching conditions first, then drugs and catalogue
+    products in rank order. A kind filter keeps curated drugs of that kind only."""
+    types = ("drug", "condition") if kind else ("drug", "product", "condition")
+    outcome = drug_search.search(session, text, target_types=types, want=per_page)
+    condition_hits = [h for h in outcome.hits if h.target_type == "condition"][:5]
+    others = [h for h in outcome.hits if h.target_type != "condition"]
+    if kind:
+        allowed = set(session.execute(select(Drug.slug).where(
+            Drug.kind == kind, Drug.slug.in_([h.target_key for h in others]))).scalars()) if others else set()
+        others = [h for h in others if h.target_key in allowed]
+    start = (page - 1) * per_page
+    return SearchPage(outcome.query, outcome.corrected, describe(session, condition_hits),
+                      Page(describe(session, others[start:start + per_page]), len(others), page, per_page))
+
+
+def suggestions(session: Session, text: str, limit: int = 8) -> list[Result]:
+    outcome = drug_search.search(session, text, want=limit)
+    return describe(session, outcome.hits[:limit])
+
+
+# --- conditions ----------------------------------------------------------------------------
+
+
+def get_condition(session: Session, slug: str) -> Condition | None:
+    return session.execute(
+        select(Condition).where(Condition.slug == slug[:100])
+        .options(selectinload(Condition.synonyms), selectinload(Condition.drugs).selectinload(Drug.names))
+    ).scalar_one_or_none()
+
+
+def all_conditions(session: Session) -> list[tuple[Condition, int]]:
+    from ..models.drugs import drug_conditions
+
+    counts = dict(session.execute(
+        select(drug_conditions.c.condition_id, func.count()).group_by(drug_conditions.c.condition_id)).all())
+    conditions = session.execute(select(Condition).order_by(func.lower(Condition.name))).scalars().all()
+    return [(c, counts.get(c.id, 0)) for c in conditions]
+
+
+def condition_synonyms(session: Session, condition_id: int) -> list[str]:
+    return list(session.execute(select(ConditionSynonym.name).where(ConditionSynonym.condition_id == condition_id)
+                                .order_by(ConditionSynonym.name)).scalars())
+
+
+# --- catalogue products -----------------------------------------------------------------------
+
+
+def product_by_id(session: Session, product_id: int) -> Product | None:
+    return session.execute(
+        select(Product).where(Product.id == product_id)
+        .options(selectinload(Product.ingredient_links).selectinload(ProductIngredient.ingredient),
+                 selectinload(Product.drug))
+    ).scalar_one_or_none()
+
+
+def products_by_slug(session: Session, slug: str, limit: int = 200) -> list[Product]:
+    return list(session.execute(
+        select(Product).where(Product.slug == slug[:300])
+        .options(selectinload(Product.ingredient_links).selectinload(ProductIngredient.ingredient),
+                 selectinload(Product.drug))
+        .order_by(Product.marketing_status.is_(None), Product.marketing_status, Product.form, Product.appl_no,
+                  Product.product_no).limit(limit)
+    ).scalars())
+
+
+def monographs_for_products(session: Session, products: list[Product]) -> list[Drug]:
+    """Curated drugs for these products: the linked monograph, or else the monographs of
+    their single ingredients (a combination product shows each ingredient's page)."""
+    found: dict[int, Drug] = {}
+    for product in products:
+        if product.drug is not None:
+            found[product.drug.id] = product.drug
+    if found:
+        return list(found.values())
+    ingredient_ids = {link.ingredient_id for p in products for link in p.ingredient_links}
+    if not ingredient_ids:
+        return []
+    rows = session.execute(
+        select(Drug, func.count()).join(drug_ingredients, drug_ingredients.c.drug_id == Drug.id)
+        .group_by(Drug.id).having(func.count() == 1)
+        .where(Drug.id.in_(select(drug_ingredients.c.drug_id).where(drug_ingredients.c.ingredient_id.in_(ingredient_ids))))
+    ).all()
+    single = [drug for drug, _n in rows
+              if {i.id for i in drug.ingredients} <= ingredient_ids]
+    return sorted(single, key=lambda d: d.name)
+
+
+def marketed_label(products: list[Product]) -> str:
+    return "Marketed" if marketed({p.marketing_status for p in products}) else "Not marketed"
+
+
+def names_for_api(drug: Drug) -> list[str]:
+    return [n.name for n in drug.names if n.kind == "brand"]
+
+
+KIND_CHOICES = [("", "All kinds")] + [(k, KIND_LABELS[k]) for k in DRUG_KINDS]
