@@ -1,0 +1,44 @@
+"""Shared set-up for the My Medicine integration tests: a tiny drug reference."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+
+from webapp.extensions import db
+from webapp.models.drugs import Drug, DrugName, Ingredient, drug_ingredients
+
+REFERENCE = [
+    # slug, name, kind, ingredients, brands
+    ("warfarin", "Warfarin", "prescription", ["warfarin"], ["Jantoven"]),
+    ("ibuprofen", "Ibuprofen", "otc", ["ibuprofen"], ["Advil", "Motrin"]),
+    ("naproxen", "Naproxen", "otc", ["naproxen"], ["Aleve"]),
+    ("acetaminophen", "Acetaminophen", "otc", ["acetaminophen"], ["Tylenol"]),
+    ("hydrocodone-acetaminophen", "Hydrocodone and acetaminophen", "prescription", ["hydrocodone", "acetaminophen"],
+     ["Norco"]),
+    ("atenolol", "Atenolol", "prescription", ["atenolol"], ["Tenormin"]),
+    ("sertraline", "Sertraline", "prescription", ["sertraline"], ["Zoloft"]),
+]
+
+
+def make_reference() -> dict[str, int]:
+    """Create the drugs (inside an app context); returns slug -> drug id."""
+    ids: dict[str, int] = {}
+    ingredient_ids: dict[str, int] = {}
+    for slug, name, kind, ingredients, brands in REFERENCE:
+        drug = Drug(slug=slug, name=name, kind=kind, generic_name=name.lower(), popularity=4)
+        drug.names = [DrugName(kind="brand", name=b, position=i) for i, b in enumerate(brands)]
+        db.session.add(drug)
+        db.session.flush()
+        for position, ingredient in enumerate(ingredients):
+            if ingredient not in ingredient_ids:
+                existing = db.session.execute(select(Ingredient).where(Ingredient.name == ingredient)).scalar_one_or_none()
+                if existing is None:
+                    existing = Ingredient(name=ingredient)
+                    db.session.add(existing)
+                    db.session.flush()
+                ingredient_ids[ingredient] = existing.id
+            db.session.execute(insert(drug_ingredients).values(drug_id=drug.id, ingredient_id=ingredient_ids[ingredient],
+                                                               position=position))
+        ids[slug] = drug.id
+    db.session.commit()
+    return ids

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ...models.mymeds import RELATIONSHIP_LABELS
+from ..forms_common import NoControlCharacters, stripped
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _not_future_date(form, field):
+    from datetime import date
+
+    if field.data and field.data > date.today():
+        raise ValidationError("The start date can't be in the future.")
+    if field.data and field.data.year < 1900:
+        raise ValidationError("Enter a date after 1900.")
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Name", filters=[stripped], validators=[
+        DataRequired("Enter a name."), Length(max=80, message="Use at most 80 characters."), NoControlCharacters()])
+    relation = SelectField("Relationship to you",
+                           choices=[SelectChoice(k, v) for k, v in RELATIONSHIP_LABELS.items() if k != "self"], default="child")
+    birth_year = IntegerField("Birth year (optional)", validators=[
+        Optional(), NumberRange(1900, 2100, message="Enter a year like 1984.")],
+        description="Helps you and your pharmacist; only you can see it.")
+    conditions = MultiCheckboxField("Health conditions we check medicines against", choices=[],
+                                    description="Tick any that apply; we warn about medicines that can make them worse.")
+    other_conditions = TextAreaField("Other conditions (optional)", filters=[stripped], validators=[
+        Length(max=2000, message="Use at most 2,000 characters."), NoControlCharacters()])
+    allergies = TextAreaField("Allergies (optional)", filters=[stripped], validators=[
+        Length(max=2000, message="Use at most 2,000 characters."), NoControlCharacters()],
+        description="For your own record and the wallet card, for example \"penicillin: rash\".")
+    submit = SubmitField("Save profile")
+
+
+class MedicineFields(FlaskForm):
+    strength = StringField("Strength (optional)", filters=[stripped], validators=[
+        Length(max=120, message="Use at most 120 characters."), NoControlCharacters()],
+        description="For example 10 mg.")
+    how_taken = StringField("How it is taken (optional)", filters=[stripped], validators=[
+        Length(max=300, message="Use at most 300 characters."), NoControlCharacters()],
+        description="For example: 1 tablet in the morning.")
+    started_on = DateField("Start date (optional)", validators=[Optional(), _not_future_date])
+    notes = TextAreaField("Notes (optional)", filters=[stripped], validators=[
+        Length(max=2000, message="Use at most 2,000 characters."), NoControlCharacters()])
+
+
+class AddMedicineForm(MedicineFields):
+    name = StringField("Medicine name", filters=[stripped], validators=[
+        DataRequired("Enter the name of a medicine."), Length(max=100, message="Use at most 100 characters."),
+        NoControlCharacters()], description="A generic or brand name, for example ibuprofen or Advil.",
+        render_kw={"autocomplete": "off"})
+    save_unrecognised = BooleanField("Save it even though HealthDesk does not know it (it can't be checked)")
+    submit = SubmitField("Add medicine")
+
+
+class EditMedicineForm(MedicineFields):
+    name = StringField("Medicine name", filters=[stripped], validators=[
+        DataRequired("Enter the name of a medicine."), Length(max=100, message="Use at most 100 characters."),
+        NoControlCharacters()])
+    submit = SubmitField("Save changes")
+
+
+class SaveToListForm(FlaskForm):
+    """The "Save to My Medicine" control on drug, product and pill pages."""
+
+    kind = HiddenField(validators=[DataRequired()])
+    item_id = HiddenField(validators=[DataRequired()])
+    profile_id = SelectField("Save to the list of", coerce=int, choices=[])
+    submit = SubmitField("Save to My Medicine")
+
+
+class CheckerForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    medicines = TextAreaField("Medicines to check", filters=[stripped], validators=[
+        DataRequired("Enter at least two medicines, one per line."),
+        Length(max=5000, message="That is too long: enter at most 50 medicines."), NoControlCharacters()],
+        description="One per line (or separated by commas): generic or brand names, e.g. warfarin, Advil.")
+    submit = SubmitField("Check interactions")
+
+
+class SubscriptionForm(FlaskForm):
+    scope = RadioField("Send me FDA recall alerts for", choices=[
+        SelectChoice("all", "All my profiles' medicines"),
+        SelectChoice("profiles", "Only the profiles I choose below"),
+        SelectChoice("none", "No alerts"),
+    ], default="all")
+    profiles = MultiCheckboxField("Profiles", coerce=int, choices=[])
+    by_email = BooleanField("Also send each alert by email", default=True)
+    submit = SubmitField("Save alert settings")
+
+    def validate_profiles(self, field):
+        if self.scope.data == "profiles" and not field.data:
+            raise ValidationError("Choose at least one profile, or choose all profiles.")

@@ -1,0 +1,328 @@
+"""Profiles and saved medicines: every function takes the owner's user id and never
+returns another account's rows. Also: turning typed names into reference medicines,
+and a profile's interaction report.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models.drugs import Drug, DrugName, Ingredient, Product, ProductIngredient
+from ..models.mymeds import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
+from ..models.pills import Pill
+from .interactions import InteractionReport, KnowledgeBase, Medicine, check_interactions
+
+MAX_PROFILES = 20
+MAX_MEDICINES = 100  # per profile
+MAX_CHECK_NAMES = 50  # names in one ad-hoc check
+MAX_NAME_CHARS = 100
+
+_SPACES = re.compile(r"\s+")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_MARKS = str.maketrans("", "", "®™©")
+
+
+class MyMedsError(ValueError):
+    """A request that cannot be done, with a message for the person and the field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- profiles ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileData:
+    name: str
+    relation: str = "other-family"
+    birth_year: int | None = None
+    conditions: tuple[str, ...] = ()
+    other_conditions: str = ""
+    allergies: str = ""
+
+
+def list_profiles(session: Session, user_id: int) -> list[MedProfile]:
+    stmt = (select(MedProfile).where(MedProfile.user_id == user_id)
+            .order_by(MedProfile.is_self.desc(), MedProfile.position, MedProfile.id))
+    return list(session.execute(stmt).scalars())
+
+
+def ensure_me_profile(session: Session, user_id: int) -> MedProfile:
+    """Every account has a "Me" profile; made the first time My Medicine is opened."""
+    me = session.execute(select(MedProfile).where(MedProfile.user_id == user_id, MedProfile.is_self.is_(True))
+                         .order_by(MedProfile.id).limit(1)).scalar_one_or_none()
+    if me is None:
+        me = MedProfile(user_id=user_id, name="Me", relation="self", is_self=True, conditions=[], position=0)
+        session.add(me)
+        session.flush()
+    return me
+
+
+def get_profile(session: Session, user_id: int, profile_id: int) -> MedProfile | None:
+    return session.execute(select(MedProfile).where(MedProfile.id == profile_id, MedProfile.user_id == user_id)
+                           ).scalar_one_or_none()
+
+
+def _check_profile(data: ProfileData, known_conditions: Iterable[str]) -> None:
+    if not data.name.strip():
+        raise MyMedsError("Enter a name.", "name")
+    if len(data.name) > 80:
+        raise MyMedsError("Use at most 80 characters.", "name")
+    if data.relation not in RELATIONSHIPS:
+        raise MyMedsError("Choose a relationship from the list.", "relation")
+    unknown = set(data.conditions) - set(known_conditions)
+    if unknown:
+        raise MyMedsError("Choose conditions from the list.", "conditions")
+
+
+def create_profile(session: Session, user_id: int, data: ProfileData, known_conditions: Iterable[str]) -> MedProfile:
+    _check_profile(data, known_conditions)
+    count = session.execute(select(func.count()).select_from(MedProfile).where(MedProfile.user_id == user_id)).scalar_one()
+    if count >= MAX_PROFILES:
+        raise MyMedsError(f"You can keep up to {MAX_PROFILES} profiles. Remove one you no longer need first.", "name")
+    profile = MedProfile(user_id=user_id, name=data.name.strip(), relation=data.relation, is_self=False,
+                         birth_year=data.birth_year, conditions=sorted(set(data.conditions)),
+                         other_conditions=data.other_conditions.strip(), allergies=data.allergies.strip(),
+                         position=count)
+    session.add(profile)
+    session.flush()
+    return profile
+
+
+def update_profile(profile: MedProfile, data: ProfileData, known_conditions: Iterable[str]) -> None:
+    _check_profile(data, known_conditions)
+    profile.name = data.name.strip()
+    profile.relation = "self" if profile.is_self else data.relation
+    profile.birth_year = data.birth_year
+    profile.conditions = sorted(set(data.conditions))
+    profile.other_conditions = data.other_conditions.strip()
+    profile.allergies = data.allergies.strip()
+
+
+def delete_profile(session: Session, profile: MedProfile) -> None:
+    if profile.is_self:
+        raise MyMedsError("Your own profile stays; you can rename it or remove its medicines.")
+    session.delete(profile)
+
+
+# --- finding medicines in the reference ------------------------------------------------------
+
+
+def normalize_name(text: str | None) -> str:
+    text = unicodedata.normalize("NFKC", text or "").translate(_MARKS).replace("\x00", "")
+    return _SPACES.sub(" ", text).strip().lower()[:MAX_NAME_CHARS]
+
+
+def slugify(text: str) -> str:
+    return _NOT_SLUG.sub("-", normalize_name(text)).strip("-")
+
+
+@dataclass(frozen=True)
+class SaveSource:
+    """A reference item (drug, product or pill) as it is copied onto a list."""
+
+    kind: str
+    item_id: int | None
+    key: str  # drug or product slug, "pill-<id>", or the typed name's slug
+    name: str
+    ingredients: tuple[str, ...] = ()
+    brand_names: tuple[str, ...] = ()
+    ndc: str | None = None
+    labeler: str = ""
+    strength: str = ""
+    matched_brand: str = ""  # the brand name that was typed, in its usual spelling ("Advil")
+
+
+def _drug_source(drug: Drug) -> SaveSource:
+    return SaveSource("drug", drug.id, drug.slug, drug.name, tuple(i.name for i in drug.ingredients),
+                      tuple(drug.brand_names))
+
+
+def _product_source(product: Product) -> SaveSource:
+    ingredients = tuple(i.name for i in product.ingredients)
+    if not ingredients and product.drug is not None:
+        ingredients = tuple(i.name for i in product.drug.ingredients)
+    return SaveSource("product", product.id, product.slug, product.brand_name, ingredients, (product.brand_name,),
+                      labeler=product.sponsor or "", strength=(product.strength or "")[:120])
+
+
+def _pill_ingredients(session: Session, pill: Pill) -> tuple[str, ...]:
+    if pill.drug_id is not None:
+        drug = session.get(Drug, pill.drug_id)
+        if drug is not None:
+            return tuple(i.name for i in drug.ingredients)
+    text = normalize_name(pill.active_ingredients or pill.name)
+    words = set(re.findall(r"[a-z]+", text))
+    if not words:
+        return ()
+    names = session.execute(select(Ingredient.name).where(Ingredient.name.in_(sorted(words)))).scalars()
+    return tuple(sorted(names))
+
+
+def _pill_source(session: Session, pill: Pill) -> SaveSource:
+    return SaveSource("pill", pill.id, f"pill-{pill.id}", pill.name, _pill_ingredients(session, pill), (),
+                      ndc=pill.product_ndc or None, labeler=pill.labeler or "", strength=(pill.strength or "")[:120])
+
+
+def source_for(session: Session, kind: str, item_id: int) -> SaveSource | None:
+    """The drug, product or pill with this id, ready to save; None when it no longer exists."""
+    if kind == "drug":
+        drug = session.get(Drug, item_id)
+        return _drug_source(drug) if drug else None
+    if kind == "product":
+        product = session.get(Product, item_id)
+        return _product_source(product) if product else None
+    if kind == "pill":
+        pill = session.get(Pill, item_id)
+        return _pill_source(session, pill) if pill else None
+    return None
+
+
+@dataclass(frozen=True)
+class NameResult:
+    input: str
+    found: SaveSource | None
+
+
+def resolve_names(session: Session, names: Sequence[str]) -> list[NameResult]:
+    """Match typed names (generic, brand or slug, any case) to the reference.
+
+    Drugs first (name, generic name, slug, brand and other names), then catalogue
+    products by name, then bare ingredient names. A few indexed queries for the whole list.
+    """
+    wanted = {name: normalize_name(name) for name in names}
+    norms = {n for n in wanted.values() if n}
+    slugs = {slugify(n) for n in norms} - {""}
+    by_key: dict[str, Drug] = {}
+    brand_spelling: dict[str, str] = {}
+    if norms:
+        drug_options = selectinload(Drug.names), selectinload(Drug.ingredients)
+        stmt = select(Drug).options(*drug_options).where(
+            Drug.slug.in_(slugs) | func.lower(Drug.name).in_(norms) | func.lower(Drug.generic_name).in_(norms))
+        for drug in session.execute(stmt).scalars():
+            for key in (drug.slug, normalize_name(drug.name), normalize_name(drug.generic_name)):
+                by_key.setdefault(key, drug)
+        stmt = (select(DrugName.name, Drug).join(Drug, Drug.id == DrugName.drug_id).options(*drug_options)
+                .where(func.lower(DrugName.name).in_(norms)))
+        for alias, drug in session.execute(stmt).all():
+            if normalize_name(alias) not in by_key:
+                by_key[normalize_name(alias)] = drug
+                if alias in drug.brand_names:
+                    brand_spelling[normalize_name(alias)] = alias
+    products: dict[str, Product] = {}
+    missing = {slugify(n) for n in norms if n not in by_key and slugify(n) not in by_key} - {""}
+    if missing:
+        stmt = (select(Product).options(selectinload(Product.ingredient_links).selectinload(ProductIngredient.ingredient))
+                .where(Product.slug.in_(missing))
+                .order_by(Product.marketing_status.is_(None), Product.reference_drug.desc(), Product.id))
+        for product in session.execute(stmt).scalars():
+            products.setdefault(product.slug, product)
+    ingredients: set[str] = set()
+    leftover = {n for n in norms if n not in by_key and slugify(n) not in by_key and slugify(n) not in products}
+    if leftover:
+        ingredients = set(session.execute(select(Ingredient.name).where(Ingredient.name.in_(leftover))).scalars())
+
+    results = []
+    for name in names:
+        norm = wanted[name]
+        drug = by_key.get(norm) or by_key.get(slugify(norm))
+        if drug is not None:
+            source = _drug_source(drug)
+            if norm in brand_spelling:
+                source = replace(source, matched_brand=brand_spelling[norm])
+            results.append(NameResult(name, source))
+        elif slugify(norm) in products:
+            results.append(NameResult(name, _product_source(products[slugify(norm)])))
+        elif norm in ingredients:
+            results.append(NameResult(name, SaveSource("ingredient", None, slugify(norm), norm, (norm,))))
+        else:
+            results.append(NameResult(name, None))
+    return results
+
+
+# --- saved medicines -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MedicineDetails:
+    strength: str = ""
+    how_taken: str = ""
+    started_on: date | None = None
+    notes: str = ""
+
+
+def get_medicine(session: Session, user_id: int, medicine_id: int) -> SavedMedicine | None:
+    return session.execute(select(SavedMedicine).where(SavedMedicine.id == medicine_id,
+                                                       SavedMedicine.user_id == user_id)).scalar_one_or_none()
+
+
+def add_medicine(session: Session, profile: MedProfile, source: SaveSource, details: MedicineDetails) -> SavedMedicine:
+    count = session.execute(select(func.count()).select_from(SavedMedicine)
+                            .where(SavedMedicine.profile_id == profile.id)).scalar_one()
+    if count >= MAX_MEDICINES:
+        raise MyMedsError(f"A list can hold up to {MAX_MEDICINES} medicines. Remove ones that were stopped long ago first.",
+                          "name")
+    kind = source.kind if source.kind in MEDICINE_KINDS else "other"
+    medicine = SavedMedicine(
+        profile_id=profile.id, user_id=profile.user_id, kind=kind,
+        drug_id=source.item_id if source.kind == "drug" else None,
+        product_id=source.item_id if source.kind == "product" else None,
+        pill_id=source.item_id if source.kind == "pill" else None,
+        name=(f"{source.matched_brand} ({source.name})" if source.matched_brand else source.name)[:300],
+        ingredients=list(source.ingredients), brand_names=list(source.brand_names),
+        ndc=source.ndc, labeler=source.labeler[:300],
+        strength=(details.strength or source.strength)[:120], how_taken=details.how_taken[:300],
+        started_on=details.started_on, notes=details.notes, status="active",
+    )
+    session.add(medicine)
+    session.flush()
+    return medicine
+
+
+def update_medicine(medicine: SavedMedicine, details: MedicineDetails, name: str | None = None) -> None:
+    if name is not None and medicine.kind == "other":
+        if not name.strip():
+            raise MyMedsError("Enter a name.", "name")
+        medicine.name = name.strip()[:300]
+    medicine.strength = details.strength[:120]
+    medicine.how_taken = details.how_taken[:300]
+    medicine.started_on = details.started_on
+    medicine.notes = details.notes
+
+
+def set_stopped(medicine: SavedMedicine, stopped: bool, today: date) -> None:
+    medicine.status = "stopped" if stopped else "active"
+    medicine.stopped_on = today if stopped else None
+
+
+def medicines_of(session: Session, profile_id: int) -> list[SavedMedicine]:
+    stmt = (select(SavedMedicine).where(SavedMedicine.profile_id == profile_id)
+            .order_by(SavedMedicine.status, func.lower(SavedMedicine.name), SavedMedicine.id))
+    return list(session.execute(stmt).scalars())
+
+
+def checker_input(medicines: Iterable[SavedMedicine]) -> list[Medicine]:
+    """The active medicines of a list, as the checker sees them."""
+    return [Medicine(str(m.id), m.name, tuple(m.ingredients or ())) for m in medicines if m.is_active]
+
+
+@dataclass
+class ProfileReport:
+    report: InteractionReport
+    unchecked: list[SavedMedicine] = field(default_factory=list)  # saved without known ingredients
+
+
+def profile_report(profile: MedProfile, medicines: Sequence[SavedMedicine], kb: KnowledgeBase) -> ProfileReport:
+    active = [m for m in medicines if m.is_active]
+    report = check_interactions(checker_input(active), kb, profile.conditions or ())
+    return ProfileReport(report, [m for m in active if not m.ingredients])
