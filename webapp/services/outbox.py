@@ -90,13 +90,15 @@ def _claim(session: Session, message_id: int) -> bool:
     return result.rowcount == 1
 
 
-def due_message_ids(session: Session, now: datetime, limit: int) -> list[int]:
+def due_message_ids(session: Session, now: datetime, limit: int, category: str | None = None) -> list[int]:
     stmt = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+    if category is not None:
+        stmt = stmt.where(OutboxMessage.category == category)
     return list(session.execute(stmt).scalars())
 
 
@@ -108,9 +110,10 @@ def deliver_pending(
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     limit: int = 500,
     progress: Callable[[int, int], None] | None = None,
+    category: str | None = None,
 ) -> DeliveryReport:
-    """Deliver every due message once. Safe to run again and from several processes."""
-    ids = due_message_ids(session, now(), limit)
+    """Deliver every due message (of one category, if given) once. Safe to run again and from several processes."""
+    ids = due_message_ids(session, now(), limit, category)
     sent = retried = failed = 0
     for position, message_id in enumerate(ids, start=1):
         if not _claim(session, message_id):
