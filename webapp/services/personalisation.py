@@ -115,25 +115,31 @@ def export_section(session: Session, user) -> dict:
 def _saved_medicines(session: Session, user_id: int) -> tuple[SavedMedicine, ...]:
     if not module_exists("webapp.models.mymeds"):
         return ()
+    from sqlalchemy.orm import selectinload
+
     from ..models.drugs import Drug, Ingredient
     from ..models.mymeds import SavedMedicine as SavedRow
 
-    rows = list(session.execute(
-        select(SavedRow).where(SavedRow.user_id == user_id, SavedRow.status == "active").order_by(SavedRow.id)
-    ).scalars())
-    drug_ids = {r.drug_id for r in rows if r.drug_id}
-    drugs = {d.id: d for d in session.execute(select(Drug).where(Drug.id.in_(drug_ids))).scalars()} if drug_ids else {}
-    names = {name for r in rows for name in (r.ingredients or [])}
+    rows = session.execute(
+        select(SavedRow.name, SavedRow.drug_id, SavedRow.ingredients)
+        .where(SavedRow.user_id == user_id, SavedRow.status == "active").order_by(SavedRow.id)
+    ).all()
+    drug_ids = {drug_id for _, drug_id, _ in rows if drug_id}
+    drugs = {}
+    if drug_ids:
+        query = select(Drug).options(selectinload(Drug.conditions)).where(Drug.id.in_(drug_ids))
+        drugs = {d.id: d for d in session.execute(query).scalars()}
+    names = {name for _, _, ingredients in rows for name in (ingredients or [])}
     classes: dict[str, set[str]] = {}
     if names:
-        for ingredient in session.execute(select(Ingredient).where(Ingredient.name.in_(names))).scalars():
-            classes[ingredient.name] = {c.slug for c in ingredient.classes}
+        query = select(Ingredient).options(selectinload(Ingredient.classes)).where(Ingredient.name.in_(names))
+        classes = {i.name: {c.slug for c in i.classes} for i in session.execute(query).scalars()}
     medicines = []
-    for row in rows:
-        drug = drugs.get(row.drug_id)
-        ingredients = frozenset(row.ingredients or [])
+    for name, drug_id, ingredient_list in rows:
+        drug = drugs.get(drug_id)
+        ingredients = frozenset(ingredient_list or [])
         medicines.append(SavedMedicine(
-            name=row.name,
+            name=name,
             drug_slug=drug.slug if drug else None,
             ingredients=ingredients,
             classes=frozenset(c for i in ingredients for c in classes.get(i, ())),
