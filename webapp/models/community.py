@@ -122,6 +122,8 @@ class CommunityPost(db.Model):
     held_reason: Mapped[str | None] = mapped_column(String(200))
     hidden_reason: Mapped[str | None] = mapped_column(String(500))
     mentions_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    # In the moderators' queue without a report (a post that mentions a crisis); cleared by any action.
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     is_best: Mapped[bool] = mapped_column(Boolean, default=False)
     helpful_count: Mapped[int] = mapped_column(Integer, default=0)
     # Set when a moderator features an expert's post on the Second Opinion page.

@@ -94,6 +94,7 @@ def report_post(session: Session, reporter: User, post: CommunityPost, reason: s
     session.add(report)
     if reason == "self_harm":
         post.mentions_crisis = True
+        post.needs_review = True
     session.flush()
     return report
 
@@ -128,7 +129,8 @@ def queue(session: Session, limit: int = 100) -> list[QueueItem]:
     for report in open_reports:
         by_post.setdefault(report.post_id, QueueItem(report.post)).reports.append(report)
     held = session.execute(
-        select(CommunityPost).where(CommunityPost.status == "held").order_by(CommunityPost.created_at).limit(limit)
+        select(CommunityPost).where(or_(CommunityPost.status == "held", CommunityPost.needs_review.is_(True)))
+        .order_by(CommunityPost.created_at).limit(limit)
     ).scalars()
     for post in held:
         by_post.setdefault(post.id, QueueItem(post))
@@ -141,7 +143,8 @@ def queue(session: Session, limit: int = 100) -> list[QueueItem]:
 def queue_size(session: Session) -> int:
     reported = select(CommunityReport.post_id).where(CommunityReport.status == "open")
     return session.execute(
-        select(func.count()).select_from(CommunityPost).where(or_(CommunityPost.status == "held", CommunityPost.id.in_(reported)))
+        select(func.count()).select_from(CommunityPost)
+        .where(or_(CommunityPost.status == "held", CommunityPost.needs_review.is_(True), CommunityPost.id.in_(reported)))
     ).scalar_one()
 
 
@@ -150,6 +153,7 @@ def pending_groups(session: Session) -> list[CommunityGroup]:
 
 
 def _close_reports(session: Session, post: CommunityPost, status: str) -> int:
+    post.needs_review = False
     reports = session.execute(
         select(CommunityReport).where(CommunityReport.post_id == post.id, CommunityReport.status == "open")
     ).scalars().all()

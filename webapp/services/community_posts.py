@@ -409,7 +409,7 @@ def ask_question(session: Session, user: User, data: Question, thread_url: Threa
     post = CommunityPost(
         thread_id=thread.id, author_id=user.id, is_question=True, body=body, body_html=_rendered(body),
         anonymous=bool(data.anonymous), status="held" if held else "visible", held_reason=held,
-        mentions_crisis=crisis, created_at=now, helpful_count=0, is_best=False,
+        mentions_crisis=crisis, needs_review=crisis, created_at=now, helpful_count=0, is_best=False,
     )
     session.add(post)
     session.add(CommunityWatch(thread_id=thread.id, user_id=user.id))
@@ -489,7 +489,7 @@ def post_answer(session: Session, user: User, thread: CommunityThread, body: str
     post = CommunityPost(
         thread_id=thread.id, parent_id=parent.id if parent else None, author_id=user.id, is_question=False,
         body=text, body_html=_rendered(text), anonymous=bool(anonymous), status="held" if held else "visible",
-        held_reason=held, mentions_crisis=crisis, created_at=now, helpful_count=0, is_best=False,
+        held_reason=held, mentions_crisis=crisis, needs_review=crisis, created_at=now, helpful_count=0, is_best=False,
     )
     session.add(post)
     if not session.execute(select(exists().where(CommunityWatch.thread_id == thread.id, CommunityWatch.user_id == user.id))).scalar():
@@ -516,7 +516,8 @@ def edit_post(session: Session, user: User, post: CommunityPost, body: str, titl
     if text != post.body:
         post.body = text
         post.body_html = _rendered(text)
-        post.mentions_crisis = post.mentions_crisis or mentions_crisis(text)
+        if mentions_crisis(text) and not post.mentions_crisis:
+            post.mentions_crisis = post.needs_review = True
     post.edited_at = _now()
     session.flush()
     if post.is_question:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...services.community_moderation import MAX_SUSPENSION_DAYS, REASON_LABELS
@@ -51,7 +52,7 @@ class EditForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    reason = RadioField("Why are you reporting this post?", choices=list(REASON_LABELS.items()),
+    reason = RadioField("Why are you reporting this post?", choices=[SelectChoice(k, v) for k, v in REASON_LABELS.items()],
                         validators=[InputRequired("Choose why you are reporting this post.")])
     note = TextAreaField("Anything the moderators should know (optional)", validators=[Length(max=NOTE_MAX, message=NOTE_TOO_LONG)],
                          description="The author never sees who reported a post.", render_kw={"rows": 3})
@@ -69,8 +70,8 @@ class GroupForm(FlaskForm):
     rules = TextAreaField("Group rules", filters=[stripped], validators=[Length(max=4000, message="Use at most 4,000 characters.")],
                           description="One rule per line. The community's own rules always apply too.", render_kw={"rows": 4})
     visibility = RadioField("Who can read it?", default="public", choices=[
-        ("public", "Public: everyone can read it, members can join"),
-        ("private", "Private: only members you invite can read it"),
+        SelectChoice("public", "Public: everyone can read it, members can join"),
+        SelectChoice("private", "Private: only members you invite can read it"),
     ], validators=[InputRequired("Choose who can read the group.")])
     submit = SubmitField("Send for approval")
 

@@ -7,6 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ...database import immediate_transactions
 from ...extensions import db, limiter
@@ -420,8 +421,8 @@ def report(post_id: int):
 def ask():
     form = AskForm()
     summaries = posts.list_groups(db.session, current_user)
-    form.group.choices = [("", "Choose a group")] + [
-        (s.group.slug, s.group.name) for s in summaries if not s.group.is_private or s.joined
+    form.group.choices = [SelectChoice("", "Choose a group")] + [
+        SelectChoice(s.group.slug, s.group.name) for s in summaries if not s.group.is_private or s.joined
     ]
     if request.method == "GET" and request.args.get("group"):
         form.group.data = request.args.get("group")

@@ -1,0 +1,84 @@
+"""Helpers for the community integration tests: people with roles, clients logged in as them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD
+from webapp.extensions import db
+from webapp.models.community import CommunityGroup, CommunityStanding, CommunityThread
+from webapp.services import community_posts as posts
+from webapp.services.community_seed import seed
+
+
+@dataclass
+class People:
+    asker: object
+    other: object
+    expert: object
+    moderator: object
+    newbie: object
+
+
+def setup_people(app, make_user) -> People:
+    """Seeded groups and five accounts; asker and other are members in good standing."""
+    people = People(
+        asker=make_user("asker@example.com", display_name="Alex Asker"),
+        other=make_user("other@example.com", display_name="Olive Other"),
+        expert=make_user("expert@example.com", display_name="Dr Erin Expert", role="expert"),
+        moderator=make_user("mod@example.com", display_name="Max Moderator", role="moderator"),
+        newbie=make_user("new@example.com", display_name="Nina Newbie"),
+    )
+    with app.app_context():
+        seed(db.session, lambda _m: None)
+        from webapp.models import User
+
+        db.session.get(User, people.expert.id).credential = "PharmD, oncology pharmacist"
+        for user in (people.asker, people.other):
+            db.session.add(CommunityStanding(user_id=user.id, approved_posts=3, warnings=0, email_notifications=True))
+        db.session.commit()
+    return people
+
+
+def client_as(app, email: str):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def ask(client, title="Is it normal to feel tired on metformin?", body="I started last week and feel **tired** all day.", group="diabetes", **extra):
+    data = {"group": group, "title": title, "body": body}
+    data.update(extra)
+    return client.post("/community/ask", data=data)
+
+
+def thread_id_from(response) -> int:
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    return int(response.headers["Location"].rstrip("/").split("/")[-1].split("#")[0])
+
+
+def latest_thread(app) -> CommunityThread:
+    with app.app_context():
+        thread = db.session.execute(select(CommunityThread).order_by(CommunityThread.id.desc())).scalars().first()
+        db.session.expunge(thread)
+        return thread
+
+
+def group_id(app, slug: str) -> int:
+    with app.app_context():
+        return db.session.execute(select(CommunityGroup.id).where(CommunityGroup.slug == slug)).scalar_one()
+
+
+def post_ids(app, thread_id: int) -> list[int]:
+    from webapp.models.community import CommunityPost
+
+    with app.app_context():
+        return list(db.session.execute(
+            select(CommunityPost.id).where(CommunityPost.thread_id == thread_id).order_by(CommunityPost.id)
+        ).scalars())
+
+
+__all__ = ["People", "ask", "client_as", "group_id", "latest_thread", "post_ids", "posts", "setup_people", "thread_id_from"]

@@ -1,0 +1,178 @@
+"""Notifications (site and email), groups (join, leave, create, approve, private), export and account deletion."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.integration._community import ask, client_as, post_ids, setup_people, thread_id_from
+from webapp.extensions import db
+from webapp.models.community import CommunityGroup, CommunityPost
+
+
+@pytest.fixture
+def people(app, make_user):
+    return setup_people(app, make_user)
+
+
+@pytest.fixture
+def asker(app, people):
+    return client_as(app, people.asker.email)
+
+
+@pytest.fixture
+def other(app, people):
+    return client_as(app, people.other.email)
+
+
+@pytest.fixture
+def mod(app, people):
+    return client_as(app, people.moderator.email)
+
+
+@pytest.fixture
+def thread_id(asker):
+    return thread_id_from(ask(asker))
+
+
+def html(client, url, status=200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def test_answer_notifies_the_asker_on_site_and_by_email(app, asker, other, sent_mail, thread_id):
+    other.post(f"/community/threads/{thread_id}/answer", data={"body": "Try taking it with food."})
+    page = html(asker, "/community")
+    assert 'Notifications <span class="badge">1' in page
+    notices = html(asker, "/community/notifications")
+    assert "Olive Other answered your question" in notices
+    mails = sent_mail("asker@example.com")
+    assert len(mails) == 1 and "Is it normal to feel tired" in mails[0].subject
+    assert f"/community/threads/{thread_id}" in mails[0].body_text
+    assert "Try taking it with food" not in mails[0].body_text  # health details stay on the site
+    assert sent_mail("other@example.com") == []  # never about your own post
+
+
+def test_reply_notifies_the_answer_author(app, asker, other, sent_mail, thread_id):
+    other.post(f"/community/threads/{thread_id}/answer", data={"body": "An answer"})
+    answer_id = post_ids(app, thread_id)[1]
+    asker.post(f"/community/posts/{answer_id}/reply", data={"body": "Thanks!"})
+    assert "Alex Asker replied to your answer" in html(other, "/community/notifications")
+    assert len(sent_mail("other@example.com")) == 1
+
+
+def test_anonymous_answers_do_not_reveal_the_name_in_notifications(app, asker, other, sent_mail, thread_id):
+    other.post(f"/community/threads/{thread_id}/answer", data={"body": "Quiet answer", "anonymous": "y"})
+    assert "An anonymous member answered" in html(asker, "/community/notifications")
+    assert "Olive" not in sent_mail("asker@example.com")[0].body_text
+
+
+def test_email_preference_off_means_site_only(app, asker, other, sent_mail, thread_id):
+    asker.post("/community/notifications", data={})  # the box unticked
+    assert 'type="checkbox"' in html(asker, "/community/notifications")
+    other.post(f"/community/threads/{thread_id}/answer", data={"body": "An answer"})
+    assert sent_mail("asker@example.com") == []
+    assert "answered your question" in html(asker, "/community/notifications")
+
+
+def test_opening_a_notification_marks_it_read_and_mark_all(app, asker, other, thread_id):
+    other.post(f"/community/threads/{thread_id}/answer", data={"body": "First"})
+    other.post(f"/community/threads/{thread_id}/answer", data={"body": "Second"})
+    page = html(asker, "/community/notifications")
+    first = re.search(r'href="(/community/notifications/\d+)"', page).group(1)
+    response = asker.get(first)
+    assert response.status_code == 302 and f"/community/threads/{thread_id}" in response.headers["Location"]
+    assert 'Notifications <span class="badge">1' in html(asker, "/community")
+    asker.post("/community/notifications", data={"action": "read-all"})
+    assert 'class="badge"' not in html(asker, "/community")
+    assert other.get(first).status_code == 404  # someone else's notification
+
+
+def test_watchers_are_notified(app, asker, other, people, thread_id):
+    other.post(f"/community/threads/{thread_id}/watch", data={"watch": "1"})
+    expert = client_as(app, people.expert.email)
+    expert.post(f"/community/threads/{thread_id}/answer", data={"body": "Expert view"})
+    assert "which you are watching" in html(other, "/community/notifications")
+
+
+def test_join_and_leave_a_group(app, other):
+    page = html(other, "/community/groups/heart-health")
+    assert "Join group" in page
+    other.post("/community/groups/heart-health/join")
+    assert "Leave group" in html(other, "/community/groups/heart-health")
+    assert "You're a member" in html(other, "/community")
+    other.post("/community/groups/heart-health/leave")
+    assert "Join group" in html(other, "/community/groups/heart-health")
+
+
+def test_create_group_waits_for_approval(app, other, mod, client):
+    response = other.post("/community/groups/new", data={"name": "Living with Lupus", "description": "For people with lupus.",
+                                                         "rules": "Be kind", "visibility": "public"})
+    assert response.status_code == 302
+    assert "Living with Lupus" not in html(client, "/community")
+    assert client.get("/community/groups/living-with-lupus").status_code == 404
+    assert "Waiting for a moderator" in html(other, "/community/groups/living-with-lupus")
+    queue = html(mod, "/community/moderation")
+    assert "Living with Lupus" in queue
+    with app.app_context():
+        gid = db.session.execute(select(CommunityGroup.id).where(CommunityGroup.slug == "living-with-lupus")).scalar_one()
+    mod.post(f"/community/moderation/groups/{gid}", data={f"g{gid}-approve": "Approve"})
+    assert "Living with Lupus" in html(client, "/community")
+    assert "is approved" in html(other, "/community/notifications")
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"name": "", "description": "x", "visibility": "public"}, "Give the group a name"),
+    ({"name": "Diabetes", "description": "dup", "visibility": "public"}, "already exists"),
+    ({"name": "🙂🙂", "description": "x", "visibility": "public"}, "some words"),
+    ({"name": "Ok name", "description": "", "visibility": "public"}, "Describe the group"),
+    ({"name": "Ok name", "description": "x", "visibility": "secret"}, "Not a valid choice"),
+])
+def test_bad_group_input(other, data, message):
+    response = other.post("/community/groups/new", data=data)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+def test_private_group_only_for_invited_members(app, people, other, asker, mod, client):
+    other.post("/community/groups/new", data={"name": "Quiet Circle", "description": "Private support.", "visibility": "private"})
+    with app.app_context():
+        gid = db.session.execute(select(CommunityGroup.id).where(CommunityGroup.slug == "quiet-circle")).scalar_one()
+    mod.post(f"/community/moderation/groups/{gid}", data={f"g{gid}-approve": "Approve"})
+    tid = thread_id_from(ask(other, title="Private matter", group="quiet-circle"))
+    assert "Private group" in html(client, "/community")
+    assert client.get("/community/groups/quiet-circle").status_code == 403
+    assert client.get(f"/community/threads/{tid}").status_code == 404
+    assert asker.post("/community/groups/quiet-circle/join").status_code == 302
+    assert asker.get(f"/community/threads/{tid}").status_code == 404  # joining is by invitation only
+    assert "Private matter" not in html(client, "/community/search?q=private+matter")
+    other.post("/community/groups/quiet-circle/invite", data={"email": "nobody@example.com"})
+    other.post("/community/groups/quiet-circle/invite", data={"email": "asker@example.com"})
+    assert "Private matter" in html(asker, f"/community/threads/{tid}")
+    assert "invited to the group" in html(asker, "/community/notifications")
+
+
+def test_export_contains_community_data(app, asker, other, thread_id):
+    other.post(f"/community/threads/{thread_id}/answer", data={"body": "My answer text"})
+    response = other.get("/account/export")
+    assert response.status_code == 200
+    data = json.loads(response.get_data(as_text=True))
+    posts = data["community"]["posts"]
+    assert posts[0]["body"] == "My answer text" and posts[0]["kind"] == "answer"
+
+
+def test_account_deletion_leaves_deleted_member_on_public_posts(app, people, asker, other, client, thread_id):
+    other.post(f"/community/threads/{thread_id}/answer", data={"body": "Answer that stays"})
+    answer_id = post_ids(app, thread_id)[1]
+    asker.post(f"/community/posts/{answer_id}/helpful")
+    with app.app_context():
+        from webapp.models import User
+
+        db.session.delete(db.session.get(User, people.other.id))
+        db.session.commit()
+        assert db.session.get(CommunityPost, answer_id).author_id is None
+    page = html(client, f"/community/threads/{thread_id}")
+    assert "[deleted member]" in page and "Answer that stays" in page
