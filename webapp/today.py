@@ -29,7 +29,7 @@ def visitor_reads() -> list[tuple[str, str]]:
     return [tuple(item) for item in session.get(VISITOR_SESSION_KEY, []) if isinstance(item, list) and len(item) == 2]
 
 
-def today_cards(limit: int = 6):
+def today_for_reader(limit: int = 6) -> personalisation.Today:
     user_id = current_user.id if current_user.is_authenticated else None
     if user_id is not None:
         g.no_store = True  # personal cards: never stored by a browser or a proxy
@@ -37,7 +37,5 @@ def today_cards(limit: int = 6):
     return personalisation.today(db.session, user_id, visitor_reads(), _Link(), datetime.now(timezone.utc), limit=limit, cache=cache)
 
 
-def member_groups() -> list[tuple[str, str]]:
-    if not current_user.is_authenticated:
-        return []
-    return list(personalisation.member_groups(db.session, current_user.id))
+def today_cards(limit: int = 6):
+    return today_for_reader(limit).cards

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -169,19 +170,32 @@ def _alerts(session: Session, user_id: int, link: Link) -> tuple[Alert, ...]:
     if not module_exists("webapp.models.mymeds") or "mymeds.alerts" not in _endpoints(link):
         return ()
     from ..models.mymeds import MedNotification, RecallMatch
+    from ..models.mymeds import SavedMedicine as SavedRow
 
     notifications = list(session.execute(
-        select(MedNotification).where(MedNotification.user_id == user_id, MedNotification.read_at.is_(None))
+        select(MedNotification.id, MedNotification.title, MedNotification.created_at,
+               MedNotification.recall_id, MedNotification.profile_id)
+        .where(MedNotification.user_id == user_id, MedNotification.read_at.is_(None))
         .order_by(MedNotification.created_at.desc()).limit(10)
-    ).scalars())
-    alerts = []
-    for note in notifications:
-        match = session.execute(
-            select(RecallMatch).where(RecallMatch.recall_id == note.recall_id, RecallMatch.profile_id == note.profile_id).limit(1)
-        ).scalar_one_or_none()
-        medicine = match.medicine.name if match and match.medicine else "a saved medicine"
-        alerts.append(Alert(f"alert-{note.id}", note.title, link("mymeds.alerts") + f"#alert-{note.id}", medicine, note.created_at))
-    return tuple(alerts)
+    ))
+    if not notifications:
+        return ()
+    # Which saved medicine each recall concerns, for the card's reason (one query for all).
+    medicine_of: dict[tuple[int, int], str] = {}
+    matches = session.execute(
+        select(RecallMatch.recall_id, RecallMatch.profile_id, SavedRow.name)
+        .join(SavedRow, SavedRow.id == RecallMatch.saved_medicine_id)
+        .where(RecallMatch.user_id == user_id, RecallMatch.recall_id.in_({n.recall_id for n in notifications}))
+        .order_by(RecallMatch.id)
+    )
+    for recall_id, profile_id, name in matches:
+        medicine_of.setdefault((recall_id, profile_id), name)
+    base = link("mymeds.alerts")
+    return tuple(
+        Alert(f"alert-{n.id}", n.title, f"{base}#alert-{n.id}", medicine_of.get((n.recall_id, n.profile_id), "a saved medicine"),
+              n.created_at)
+        for n in notifications
+    )
 
 
 def _answers(session: Session, user_id: int, link: Link) -> tuple[Answer, ...]:
@@ -303,6 +317,12 @@ def build_catalog(session: Session, link: Link, now: datetime, cache: dict | Non
     return [*cached[1], *_thread_cards(session, link, now)]
 
 
+@dataclass(frozen=True)
+class Today:
+    cards: list[Recommendation]
+    groups: tuple[tuple[str, str], ...]  # the member's groups, for quick links
+
+
 def today(
     session: Session,
     user_id: int | None,
@@ -312,12 +332,14 @@ def today(
     *,
     limit: int = 6,
     cache: dict | None = None,
-) -> list[Recommendation]:
+) -> Today:
     """The "Today on HealthDesk" cards for a member (user_id) or a visitor (None)."""
+    groups: tuple[tuple[str, str], ...] = ()
+    signals = Signals(personalise=False, read=tuple(visitor_reads))
     if user_id is not None:
-        signals = build_signals(session, user_id, link)
-        if not signals.personalise:
-            signals = Signals(personalise=False, read=tuple(visitor_reads))
-    else:
-        signals = Signals(personalise=False, read=tuple(visitor_reads))
-    return recommend(signals, build_catalog(session, link, now, cache), now, limit=limit)
+        member_signals = build_signals(session, user_id, link)
+        if member_signals.personalise:
+            signals, groups = member_signals, member_signals.groups
+        else:
+            groups = member_groups(session, user_id)
+    return Today(recommend(signals, build_catalog(session, link, now, cache), now, limit=limit), groups)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ...security import is_safe_next
 from ...templating import FONT_SIZE_COOKIE, FONT_SIZES
-from ...today import member_groups, today_cards
+from ...today import today_for_reader
 from .forms import FontSizeForm
 
 bp = Blueprint("main", __name__)
@@ -16,7 +16,8 @@ ONE_YEAR = 60 * 60 * 24 * 365
 
 @bp.route("/")
 def index():
-    return render_template("main/index.html", cards=today_cards(), groups=member_groups())
+    today = today_for_reader()
+    return render_template("main/index.html", cards=today.cards, groups=today.groups)
 
 
 @bp.route("/font-size", methods=["POST"])
