@@ -1,0 +1,182 @@
+"""Newsletter: signup (footer and its own page), confirm, preferences and one-click unsubscribe."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
+
+from ... import mailer
+from ...database import immediate_transactions
+from ...extensions import csrf, db, limiter
+from ...security import no_store
+from ...services import newsletter_signup as signup_service
+from ...services import tokens
+from .forms import SignupForm, TopicsForm
+
+bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
+
+SIGNUP_LIMIT = "5 per minute; 30 per hour"
+MANAGE_LIMIT = "20 per minute"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"newsletter_topics": _footer_topics, "newsletter_member_state": _member_state}
+
+
+def _footer_topics() -> list:
+    """Topics for the footer form on every page; a page never fails because of the footer."""
+    try:
+        return signup_service.active_topics(db.session)
+    except SQLAlchemyError:
+        return []
+
+
+def _member_state() -> dict:
+    topics = _footer_topics()
+    subscriber = signup_service.subscriber_for_user(db.session, current_user) if current_user.is_authenticated else None
+    chosen = set()
+    if subscriber is not None and subscriber.status != "unsubscribed":
+        ids = signup_service.topic_ids(subscriber)
+        chosen = {t.slug for t in topics if t.id in ids}
+    return {"topics": topics, "chosen": chosen, "status": subscriber.status if subscriber else None,
+            "email": subscriber.email if subscriber else (current_user.email if current_user.is_authenticated else "")}
+
+
+def _send_confirmation(subscriber, topic_ids: list[int], *, adding: bool) -> None:
+    token = signup_service.confirm_token(_secret(), subscriber, topic_ids)
+    link = url_for("newsletter.confirm", token=token, _external=True)
+    names = signup_service.topic_names(db.session, topic_ids)
+    mailer.send(subscriber.email, signup_service.confirmation_mail(link, names, adding=adding), category="newsletter-confirm")
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(SIGNUP_LIMIT, methods=["POST"])
+def signup():
+    form = SignupForm()
+    topics = signup_service.active_topics(db.session)
+    form.topics.choices = [(t.slug, t.name) for t in topics]
+    if request.method == "GET" and current_user.is_authenticated:
+        form.email.data = current_user.email
+    if form.validate_on_submit():
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        try:
+            result = signup_service.sign_up(db.session, form.email.data, form.topics.data or [], now=_now(), user=user)
+        except signup_service.NewsletterError as exc:
+            getattr(form, exc.field or "email").errors.append(exc.message)
+        else:
+            if result.confirm_topics:
+                _send_confirmation(result.subscriber, result.confirm_topics, adding=result.adding_topics)
+            db.session.commit()
+            # The same answer whatever state the address was in.
+            return redirect(url_for("newsletter.check_email"))
+    if request.method == "POST" and not form.topics.data and not form.topics.errors:
+        form.topics.errors = ["Choose at least one topic."]
+    status = 400 if form.errors else 200
+    return render_template("newsletter/signup.html", form=form, topics=topics), status
+
+
+@bp.route("/check-email")
+def check_email():
+    return render_template("newsletter/check_email.html")
+
+
+def _link_problem(reason: str, kind: str):
+    return render_template("newsletter/link_problem.html", reason=reason, kind=kind), 400
+
+
+@bp.route("/confirm/<token>")
+@no_store
+def confirm(token: str):
+    with immediate_transactions():
+        try:
+            result = signup_service.confirm(db.session, _secret(), token, now=_now(),
+                                            max_age=current_app.config["EMAIL_TOKEN_MAX_AGE"])
+        except tokens.TokenError as exc:
+            db.session.rollback()
+            return _link_problem(exc.reason, "confirm")
+        db.session.commit()
+        manage = url_for("newsletter.preferences", token=signup_service.manage_token(_secret(), result.subscriber))
+        topics = signup_service.topic_names(db.session, signup_service.topic_ids(result.subscriber))
+    return render_template("newsletter/confirmed.html", changed=result.changed, topics=topics, manage_url=manage)
+
+
+def _subscriber_or_problem(token: str):
+    try:
+        return signup_service.subscriber_from_manage_token(db.session, _secret(), token), None
+    except tokens.TokenError as exc:
+        return None, _link_problem(exc.reason, "manage")
+
+
+@bp.route("/preferences/<token>", methods=["GET", "POST"])
+@limiter.limit(MANAGE_LIMIT, methods=["POST"])
+@no_store
+def preferences(token: str):
+    subscriber, problem = _subscriber_or_problem(token)
+    if problem:
+        return problem
+    topics = signup_service.active_topics(db.session)
+    form = TopicsForm()
+    form.topics.choices = [(t.slug, t.name) for t in topics]
+    if form.validate_on_submit():
+        status = signup_service.set_topics(db.session, subscriber, form.topics.data or [], now=_now())
+        db.session.commit()
+        if status == "unsubscribed":
+            flash("You chose no topics, so you are unsubscribed. You won't receive any more issues.", "success")
+        else:
+            flash("Your newsletter topics are saved.", "success")
+        return redirect(url_for("newsletter.preferences", token=token))
+    ids = signup_service.topic_ids(subscriber) if subscriber.status != "unsubscribed" else set()
+    chosen = set(form.topics.data or []) if request.method == "POST" else {t.slug for t in topics if t.id in ids}
+    return render_template("newsletter/preferences.html", form=form, topics=topics, chosen=chosen,
+                           subscriber=subscriber, token=token), (400 if form.errors else 200)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058 one-click: the mail client POSTs without a session; the signed token authenticates
+@limiter.limit(MANAGE_LIMIT, methods=["POST"])
+@no_store
+def unsubscribe(token: str):
+    subscriber, problem = _subscriber_or_problem(token)
+    if problem:
+        return problem
+    if request.method == "POST":
+        changed = signup_service.unsubscribe(subscriber, now=_now())
+        db.session.commit()
+        return render_template("newsletter/unsubscribed.html", subscriber=subscriber, changed=changed, token=token)
+    return render_template("newsletter/unsubscribe.html", subscriber=subscriber, token=token)
+
+
+@bp.route("/settings", methods=["POST"])
+@login_required
+@limiter.limit(MANAGE_LIMIT)
+@no_store
+def member_topics():
+    form = TopicsForm()
+    if not form.validate_on_submit():
+        flash("Your session expired or the form was sent twice. Please choose your topics again.", "error")
+        return redirect(url_for("account.settings") + "#newsletter-settings-heading")
+    user = current_user._get_current_object()
+    result = signup_service.member_set_topics(db.session, user, form.topics.data or [], now=_now())
+    if result.confirm_topics:
+        _send_confirmation(result.subscriber, result.confirm_topics, adding=False)
+    db.session.commit()
+    messages = {
+        "confirmed": ("Your newsletter topics are saved.", "success"),
+        "unsubscribed": ("You are not subscribed to any newsletter topics.", "success"),
+        "pending": (f"We sent a confirmation link to {user.email}. Your newsletter starts when you open it.", "info"),
+        "pending-wait": ("Your topics are saved. Open the confirmation link we sent you to start your newsletter.", "info"),
+    }
+    flash(*messages[result.status])
+    return redirect(url_for("account.settings") + "#newsletter-settings-heading")
