@@ -48,6 +48,8 @@ def list_notifications(session: Session, user_id: int, limit: int = 100) -> list
 
 
 def get_notification(session: Session, user_id: int, notification_id: int) -> MedNotification | None:
+    if not 0 < notification_id <= 2**31 - 1:
+        return None
     return session.execute(select(MedNotification).where(MedNotification.id == notification_id,
                                                          MedNotification.user_id == user_id)).scalar_one_or_none()
 

@@ -29,6 +29,13 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _MARKS = str.maketrans("", "", "®™©")
 
 
+MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (and PostgreSQL refuses to compare them)
+
+
+def valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
 class MyMedsError(ValueError):
     """A request that cannot be done, with a message for the person and the field it concerns."""
 
@@ -69,6 +76,8 @@ def ensure_me_profile(session: Session, user_id: int) -> MedProfile:
 
 
 def get_profile(session: Session, user_id: int, profile_id: int) -> MedProfile | None:
+    if not valid_id(profile_id):
+        return None
     return session.execute(select(MedProfile).where(MedProfile.id == profile_id, MedProfile.user_id == user_id)
                            ).scalar_one_or_none()
 
@@ -176,6 +185,8 @@ def _pill_source(session: Session, pill: Pill) -> SaveSource:
 
 def source_for(session: Session, kind: str, item_id: int) -> SaveSource | None:
     """The drug, product or pill with this id, ready to save; None when it no longer exists."""
+    if not valid_id(item_id):
+        return None
     if kind == "drug":
         drug = session.get(Drug, item_id)
         return _drug_source(drug) if drug else None
@@ -262,6 +273,8 @@ class MedicineDetails:
 
 
 def get_medicine(session: Session, user_id: int, medicine_id: int) -> SavedMedicine | None:
+    if not valid_id(medicine_id):
+        return None
     return session.execute(select(SavedMedicine).where(SavedMedicine.id == medicine_id,
                                                        SavedMedicine.user_id == user_id)).scalar_one_or_none()
 

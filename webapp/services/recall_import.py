@@ -29,7 +29,9 @@ from ..models._types import utcnow
 from ..models.mymeds import Recall
 
 _RECALL_NUMBER_IN_TEXT = re.compile(r"Recall\s*#\s*([A-Z]-\d{2,5}-\d{3,4})", re.IGNORECASE)
-_NDC_IN_TEXT = re.compile(r"\b(\d{4,5})-(\d{3,4})(?:-(\d{1,2}))?\b")
+_NDC = re.compile(r"\b(\d{4,5})-(\d{3,4})(?:-(\d{1,2}))?\b")
+# In free text only the full three-part code counts ("Recall # D-1362-2012" is not an NDC).
+_NDC_IN_TEXT = re.compile(r"(?<![\w-])(\d{4,5})-(\d{3,4})-(\d{1,2})(?![\d-])")
 _FIRM_PREFIX = re.compile(r"^\s*recalling firm\s*:\s*", re.IGNORECASE)
 
 FIELDS = ("recall_number", "classification", "status", "product_type", "product_description", "code_info",
@@ -49,7 +51,7 @@ def canonical_ndc(value: str | None) -> str | None:
     """
     if not value:
         return None
-    match = _NDC_IN_TEXT.search(str(value))
+    match = _NDC.search(str(value))
     if not match:
         return None
     labeler, product = match.group(1), match.group(2)

@@ -86,7 +86,7 @@ class SaveToListForm(FlaskForm):
 
     kind = HiddenField(validators=[DataRequired()])
     item_id = HiddenField(validators=[DataRequired()])
-    profile_id = SelectField("Save to the list of", coerce=int, choices=[])
+    # The profile id is checked against the member's own profiles in the view (another's gives 404).
     submit = SubmitField("Save to My Medicine")
 
 

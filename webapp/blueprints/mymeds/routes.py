@@ -175,7 +175,7 @@ def _render_profile(profile, add_form: AddMedicineForm, status: int = 200):
     result = profiles_service.profile_report(profile, medicines, _kb())
     added = None
     added_id = request.args.get("added", "")
-    if added_id.isdigit():
+    if added_id.isdigit() and profiles_service.valid_id(int(added_id)):
         added = next((m for m in medicines if m.id == int(added_id) and m.is_active), None)
     return render_template(
         "mymeds/profile.html", profile=profile, medicines=medicines, result=result, report=result.report,
@@ -234,21 +234,22 @@ def add_medicine(profile_id: int):
 @no_store
 def save_item():
     form = SaveToListForm()
-    own = profiles_service.list_profiles(db.session, current_user.id)
-    form.profile_id.choices = [SelectChoice(p.id, p.name) for p in own] or [SelectChoice(0, "Me")]
-    if not form.validate_on_submit() or form.kind.data not in SAVE_KINDS or not str(form.item_id.data).isdigit():
+    raw_profile = request.form.get("profile_id", "")
+    if not form.validate_on_submit() or form.kind.data not in SAVE_KINDS or not str(form.item_id.data).isdigit() \
+            or not raw_profile.isdigit():
         flash("That could not be saved. Please go back, reload the page and try again.", "error")
         return redirect(url_for("mymeds.index"))
+    target = None
+    if int(raw_profile) != 0:
+        target = profiles_service.get_profile(db.session, current_user.id, int(raw_profile))
+        if target is None:
+            return _gone()
     source = profiles_service.source_for(db.session, form.kind.data, int(form.item_id.data))
     if source is None:
         flash("That medicine is no longer in our reference, so it could not be saved.", "error")
         return redirect(url_for("mymeds.index"))
-    if form.profile_id.data == 0:
+    if target is None:
         target = profiles_service.ensure_me_profile(db.session, current_user.id)
-    else:
-        target = profiles_service.get_profile(db.session, current_user.id, form.profile_id.data)
-        if target is None:
-            abort(404)
     try:
         medicine = profiles_service.add_medicine(db.session, target, source, MedicineDetails())
     except MyMedsError as exc:
