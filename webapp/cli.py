@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .areas import CLI_MODULES, resolve
 from .extensions import db
@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command() -> None:
     """Load the embedded default data (safe to run again)."""
     from .seeding import run_seed
