@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from markupsafe import escape
 from sqlalchemy import func, or_, select
@@ -23,6 +23,7 @@ Link = Callable[[str, dict], "str | None"]
 ARTICLE_LIMIT = 8
 RECALL_LIMIT = 10
 THREAD_LIMIT = 5
+RECALL_MAX_AGE = timedelta(days=90)
 CANCER_WORDS = ("cancer", "tumor", "tumour", "oncolog")
 CAREGIVING_WORDS = ("caregiv", "carer")
 
@@ -96,8 +97,10 @@ def recalls_since(session: Session, since: datetime, link: Link) -> list[Item]:
         return []
     from ..models.mymeds import Recall
 
+    # New on our site since the date; a bulk import of old reports is not news.
+    recent = (since - RECALL_MAX_AGE).date()
     stmt = (select(Recall)
-            .where(or_(Recall.report_date >= since.date(), Recall.report_date.is_(None) & (Recall.created_at >= since)))
+            .where(Recall.created_at >= since, or_(Recall.report_date.is_(None), Recall.report_date >= recent))
             .order_by(Recall.classification, Recall.report_date.desc(), Recall.id).limit(RECALL_LIMIT))
     items = []
     for recall in session.execute(stmt).scalars():

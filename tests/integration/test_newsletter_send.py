@@ -1,0 +1,218 @@
+"""`flask newsletter send`: one email per confirmed subscriber, RFC 8058 headers, never twice, resumable."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import first_link
+from webapp.areas import module_exists
+from webapp.extensions import db
+from webapp.models.newsletter import (
+    NewsletterDelivery,
+    NewsletterIssue,
+    NewsletterSubscriber,
+    NewsletterSubscription,
+    NewsletterTopic,
+)
+from webapp.services import newsletter_seed, newsletter_send
+from webapp.services.newsletter_signup import topics_by_slugs
+
+needs_recalls = pytest.mark.skipif(not module_exists("webapp.models.mymeds"), reason="the My Medicine area (recalls) is not built yet")
+needs_community = pytest.mark.skipif(not module_exists("webapp.models.community"), reason="the community area is not built yet")
+
+PEOPLE = [
+    ("ada@example.com", "confirmed", ["drug-safety", "community-highlights"]),
+    ("bo@example.com", "confirmed", ["drug-safety"]),
+    ("cy@example.com", "pending", ["drug-safety"]),
+    ("di@example.com", "unsubscribed", ["drug-safety"]),
+    ("ed@example.com", "confirmed", ["cancer"]),
+]
+
+
+@pytest.fixture
+def subscribers(app):
+    with app.app_context():
+        newsletter_seed.seed(db.session, lambda _m: None)
+        for email, status, slugs in PEOPLE:
+            subscriber = NewsletterSubscriber(email=email, status=status)
+            db.session.add(subscriber)
+            db.session.flush()
+            for topic in topics_by_slugs(db.session, slugs):
+                subscriber.subscriptions.append(NewsletterSubscription(topic_id=topic.id))
+        db.session.commit()
+
+
+def _add_recall(app, number: str, description: str, *, days_ago: int = 1):
+    from webapp.models.mymeds import Recall
+
+    with app.app_context():
+        db.session.add(Recall(
+            recall_number=number, classification="Class II", status="Ongoing", product_type="Drugs",
+            product_description=description, reason_for_recall="Sample recall for a test: failed dissolution.",
+            recalling_firm="Example Pharma", report_date=date.today() - timedelta(days=days_ago),
+            generic_names=["metformin"], brand_names=[], ndcs=[], content_hash=hashlib.sha256(number.encode()).hexdigest(),
+        ))
+        db.session.commit()
+
+
+def _newsletters(sent_mail):
+    return [m for m in sent_mail() if m.category == "newsletter"]
+
+
+@needs_recalls
+def test_send_queues_one_email_per_confirmed_subscriber(app, client, runner, subscribers, sent_mail):
+    _add_recall(app, "D-0001-2026", "Metformin ER 500 mg tablets <b>bottle of 90</b>")
+    result = runner.invoke(args=["newsletter", "send", "drug-safety"])
+    assert result.exit_code == 0, result.output
+    assert "Queued 2 email(s)" in result.output and "2/2" in result.output
+
+    mails = _newsletters(sent_mail)
+    assert sorted(m.to_address for m in mails) == ["ada@example.com", "bo@example.com"]
+    mail = next(m for m in mails if m.to_address == "ada@example.com")
+    assert "Drug Safety & Recalls" in mail.subject
+    assert "Metformin ER 500 mg tablets <b>bottle of 90</b>" in mail.body_text
+    assert "&lt;b&gt;bottle of 90&lt;/b&gt;" in mail.body_html and "<b>bottle" not in mail.body_html
+    unsubscribe = mail.headers["List-Unsubscribe"]
+    assert unsubscribe.startswith("<http://localhost/newsletter/unsubscribe/") and unsubscribe.endswith(">")
+    assert mail.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert unsubscribe[1:-1] in mail.body_text
+
+    # The one-click POST a mail client makes from the header.
+    path = unsubscribe[1:-1].removeprefix("http://localhost")
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    preferences = client.get(first_link(mail.body_text, "/newsletter/preferences/"))
+    assert "You are unsubscribed" in preferences.get_data(as_text=True)
+    with app.app_context():
+        statuses = {email: status for email, status in db.session.execute(select(NewsletterSubscriber.email, NewsletterSubscriber.status))}
+    assert statuses["ada@example.com"] == "unsubscribed" and statuses["bo@example.com"] == "confirmed"
+
+
+@needs_recalls
+def test_running_the_same_send_again_never_mails_anyone_twice(app, runner, subscribers, sent_mail):
+    _add_recall(app, "D-0002-2026", "Lisinopril 10 mg tablets")
+    runner.invoke(args=["newsletter", "send", "drug-safety"])
+    assert len(_newsletters(sent_mail)) == 2
+
+    again = runner.invoke(args=["newsletter", "send", "Drug Safety & Recalls"])
+    assert again.exit_code == 0, again.output
+    assert "Nothing new to send" in again.output
+    # Even when asked to look further back, what an earlier issue carried is left out.
+    since = (date.today() - timedelta(days=60)).isoformat()
+    assert "Nothing new to send" in runner.invoke(args=["newsletter", "send", "drug-safety", "--since", since]).output
+    assert len(_newsletters(sent_mail)) == 2
+
+    _add_recall(app, "D-0003-2026", "Atorvastatin 20 mg tablets")
+    third = runner.invoke(args=["newsletter", "send", "drug-safety"])
+    assert "1 item(s)" in third.output and "Queued 2" in third.output
+    newest = _newsletters(sent_mail)[-1]
+    assert "Atorvastatin" in newest.body_text and "Lisinopril" not in newest.body_text
+
+
+@needs_recalls
+def test_dry_run_shows_the_issue_and_queues_nothing(app, runner, subscribers, sent_mail):
+    _add_recall(app, "D-0004-2026", "Amlodipine 5 mg tablets")
+    result = runner.invoke(args=["newsletter", "send", "drug-safety", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Amlodipine 5 mg tablets" in result.output
+    assert "would queue 2 email(s)" in result.output
+    assert _newsletters(sent_mail) == []
+    with app.app_context():
+        assert db.session.execute(select(NewsletterIssue)).first() is None
+
+
+@needs_recalls
+def test_a_crashed_send_resumes_where_it_stopped(app, runner, subscribers, sent_mail):
+    _add_recall(app, "D-0005-2026", "Sertraline 50 mg tablets")
+
+    class Crash(Exception):
+        pass
+
+    def crash_after_first(done, total):
+        raise Crash
+
+    with app.app_context(), app.test_request_context("/"):
+        from webapp.commands.newsletter import _link, _manage_links
+
+        now = datetime.now(timezone.utc)
+        topic = newsletter_send.find_topic(db.session, "drug-safety")
+        draft = newsletter_send.draft_issue(db.session, topic, since=None, now=now, link=_link)
+        issue = newsletter_send.create_issue(db.session, draft, now=now)
+        with pytest.raises(Crash):
+            newsletter_send.send_issue(db.session, issue, secret="test-secret-key", manage_links=_manage_links,
+                                       now=now, progress=crash_after_first)
+        db.session.rollback()
+    assert [m.to_address for m in _newsletters(sent_mail)] == ["ada@example.com"]
+
+    _add_recall(app, "D-0006-2026", "Something published after the crash")
+    result = runner.invoke(args=["newsletter", "send", "drug-safety"])
+    assert result.exit_code == 0, result.output
+    assert "Resuming unfinished issue" in result.output and "Queued 1" in result.output
+    mails = _newsletters(sent_mail)
+    assert sorted(m.to_address for m in mails) == ["ada@example.com", "bo@example.com"]
+    assert mails[0].subject == mails[1].subject and "after the crash" not in mails[1].body_text
+    with app.app_context():
+        assert db.session.execute(select(NewsletterIssue.status)).scalar_one() == "sent"
+        assert len(db.session.execute(select(NewsletterDelivery)).all()) == 2
+
+
+def test_a_delivery_is_recorded_once_per_issue_and_subscriber(app, subscribers):
+    from sqlalchemy.exc import IntegrityError
+
+    with app.app_context():
+        topic = db.session.execute(select(NewsletterTopic).where(NewsletterTopic.slug == "cancer")).scalar_one()
+        issue = NewsletterIssue(topic_id=topic.id, subject="s", items=[], covers_since=datetime.now(timezone.utc))
+        db.session.add(issue)
+        db.session.flush()
+        subscriber_id = db.session.execute(select(NewsletterSubscriber.id)).scalars().first()
+        db.session.add(NewsletterDelivery(issue_id=issue.id, subscriber_id=subscriber_id))
+        db.session.flush()
+        db.session.add(NewsletterDelivery(issue_id=issue.id, subscriber_id=subscriber_id))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_bad_arguments_give_clear_messages(runner, subscribers):
+    unknown = runner.invoke(args=["newsletter", "send", "no-such-topic"])
+    assert unknown.exit_code != 0 and "No newsletter topic" in unknown.output and "drug-safety" in unknown.output
+    bad_date = runner.invoke(args=["newsletter", "send", "cancer", "--since", "2026-13-45"])
+    assert bad_date.exit_code == 2 and "--since" in bad_date.output
+    future = (date.today() + timedelta(days=3)).isoformat()
+    later = runner.invoke(args=["newsletter", "send", "cancer", "--since", future])
+    assert later.exit_code == 2 and "future" in later.output
+
+
+def test_nothing_new_sends_nothing(runner, subscribers, sent_mail):
+    result = runner.invoke(args=["newsletter", "send", "healthy-living", "--since", date.today().isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "Nothing new to send" in result.output and sent_mail() == []
+
+
+@needs_community
+def test_community_highlights_carry_the_top_public_threads(app, runner, subscribers, sent_mail):
+    from webapp.models.community import CommunityGroup, CommunityThread
+
+    with app.app_context():
+        public = CommunityGroup(slug="nl-test", name="Newsletter Test Group", status="approved", visibility="public")
+        private = CommunityGroup(slug="nl-private", name="Private Group", status="approved", visibility="private")
+        db.session.add_all([public, private])
+        db.session.flush()
+        db.session.add_all([
+            CommunityThread(group_id=public.id, title="How do you remember evening doses?", answer_count=5),
+            CommunityThread(group_id=public.id, title="A quiet question", answer_count=0),
+            CommunityThread(group_id=public.id, title="Removed by moderators", answer_count=9, status="hidden"),
+            CommunityThread(group_id=private.id, title="Members only", answer_count=7),
+        ])
+        db.session.commit()
+    result = runner.invoke(args=["newsletter", "send", "community-highlights"])
+    assert result.exit_code == 0, result.output
+    (mail,) = _newsletters(sent_mail)
+    assert mail.to_address == "ada@example.com"
+    text = mail.body_text
+    assert text.index("How do you remember evening doses?") < text.index("A quiet question")
+    assert "5 answers in Newsletter Test Group" in text
+    assert "Removed by moderators" not in text and "Members only" not in text
