@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models.drugs import (
     DRUG_KINDS,
@@ -34,6 +34,7 @@ from ..models.drugs import (
 from . import drug_search
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MONOGRAPH_TEXT_FIELDS = ("summary", "uses", "how_to_take", "warnings", "do_not_take", "overdose", "storage")
 DRUG_KEYS = {"slug", "name", "kind", "generic_name", "brand_names", "synonyms", "ingredients", "popularity", "forms",
@@ -90,7 +91,7 @@ class ClassData:
 
 def _read_yaml(path: Path):
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise DrugDataError(f"{path.name}: not valid YAML ({exc})") from exc
 
@@ -305,7 +306,8 @@ def _assign(obj, values: dict) -> bool:
 
 def upsert_conditions(session: Session, conditions: dict[str, ConditionData]) -> tuple[dict[str, Condition], Counts]:
     counts = Counts()
-    existing = {c.slug: c for c in session.execute(select(Condition)).scalars()}
+    existing = {c.slug: c for c in session.execute(
+        select(Condition).options(selectinload(Condition.synonyms))).scalars()}
     for data in conditions.values():
         condition = existing.get(data.slug)
         created = condition is None
@@ -336,11 +338,11 @@ def ingredient_ids(session: Session, names: set[str]) -> dict[str, int]:
     names = {n.lower() for n in names}
     found = dict(session.execute(select(Ingredient.name, Ingredient.id).where(Ingredient.name.in_(names))).all()) \
         if names else {}
-    for name in sorted(names - found.keys()):
-        ingredient = Ingredient(name=name)
-        session.add(ingredient)
+    created = [Ingredient(name=name) for name in sorted(names - found.keys())]
+    if created:
+        session.add_all(created)
         session.flush()
-        found[name] = ingredient.id
+        found.update({i.name: i.id for i in created})
     return found
 
 
@@ -429,12 +431,13 @@ def upsert_classes(session: Session, classes: list[ClassData]) -> Counts:
 def reference_search_terms(session: Session) -> list[drug_search.TermRow]:
     """Search rows for every curated drug and condition, from what is in the database."""
     rows: list[drug_search.TermRow] = []
-    for drug in session.execute(select(Drug)).scalars():
+    drugs = session.execute(select(Drug).options(selectinload(Drug.names), selectinload(Drug.ingredients))).scalars()
+    for drug in drugs:
         names = [("name", drug.name), ("generic", drug.generic_name), ("name", drug.slug.replace("-", " "))]
         names += [("brand", n.name) if n.kind == "brand" else ("synonym", n.name) for n in drug.names]
         names += [("ingredient", i.name) for i in drug.ingredients]
         rows += drug_search.terms_for("drug", drug.slug, drug.name, drug_search.drug_weight(drug.popularity), names)
-    for condition in session.execute(select(Condition)).scalars():
+    for condition in session.execute(select(Condition).options(selectinload(Condition.synonyms))).scalars():
         names = [("condition", condition.name)] + [("condition", s.name) for s in condition.synonyms]
         rows += drug_search.terms_for("condition", condition.slug, condition.name, drug_search.CONDITION_WEIGHT, names)
     return rows
@@ -442,13 +445,19 @@ def reference_search_terms(session: Session) -> list[drug_search.TermRow]:
 
 def load(session: Session, data_dir: Path = DATA_DIR, echo: Callable[[str], None] = lambda _m: None) -> dict:
     """Validate every file first, then upsert. Returns counts (for tests and the CLI)."""
+    with session.no_autoflush:
+        return _load(session, data_dir, echo)
+
+
+def _load(session: Session, data_dir: Path, echo: Callable[[str], None]) -> dict:
     conditions_data = read_conditions(data_dir / "conditions")
     drugs_data = read_drugs(data_dir / "drugs", set(conditions_data))
     classes_data = read_classes(data_dir / "drug_classes.yaml")
 
     conditions, condition_counts = upsert_conditions(session, conditions_data)
     ingredients = ingredient_ids(session, {name for d in drugs_data for name in d.ingredients})
-    existing = {d.slug: d for d in session.execute(select(Drug)).scalars()}
+    existing = {d.slug: d for d in session.execute(
+        select(Drug).options(selectinload(Drug.names), selectinload(Drug.forms))).scalars()}
     drug_counts = Counts()
     for data in drugs_data:
         created = data.slug not in existing

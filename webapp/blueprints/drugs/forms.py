@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ...services.reviews import MAX_BODY, REPORT_REASON_LABELS
 from ..forms_common import NoControlCharacters, stripped
 
-RATING_CHOICES = [(5, "5 – excellent"), (4, "4 – good"), (3, "3 – fair"), (2, "2 – poor"), (1, "1 – very poor")]
+RATING_CHOICES = [SelectChoice("5", "5 – excellent"), SelectChoice("4", "4 – good"), SelectChoice("3", "3 – fair"),
+                  SelectChoice("2", "2 – poor"), SelectChoice("1", "1 – very poor")]
 
 
 def _int_or_none(value):
@@ -39,13 +41,14 @@ class ReviewForm(FlaskForm):
     submit = SubmitField("Publish review")
 
     def validate_condition_id(self, field):
-        allowed = {value for value, _label in field.choices}
+        allowed = {_int_or_none(choice.value) for choice in field.choices}
         if field.data not in allowed:
             raise ValidationError("Choose a condition from the list.")
 
 
 class ReportForm(FlaskForm):
-    reason = RadioField("Why are you reporting this review?", choices=list(REPORT_REASON_LABELS.items()),
+    reason = RadioField("Why are you reporting this review?",
+                        choices=[SelectChoice(value, label) for value, label in REPORT_REASON_LABELS.items()],
                         validators=[DataRequired("Choose a reason.")])
     details = TextAreaField("Anything the moderators should know (optional)", filters=[stripped],
                             validators=[Length(max=1000, message="Use at most 1,000 characters."), NoControlCharacters()],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
+from wtforms.fields.choices import SelectChoice
 
 from ...areas import resolve
 from ...extensions import db, limiter
@@ -209,9 +210,10 @@ def reviews_list(slug: str):
 
 def _review_form(drug, review: Review | None = None) -> ReviewForm:
     form = ReviewForm(obj=review) if review is not None and request.method == "GET" else ReviewForm()
-    form.condition_id.choices = [("", "Choose a condition (optional)")] + [(c.id, c.name) for c in drug.conditions]
+    form.condition_id.choices = [SelectChoice("", "Choose a condition (optional)")] + [
+        SelectChoice(str(c.id), c.name) for c in drug.conditions]
     if review is not None and review.condition_id and review.condition_id not in {c.id for c in drug.conditions}:
-        form.condition_id.choices.append((review.condition_id, review.condition.name))
+        form.condition_id.choices.append(SelectChoice(str(review.condition_id), review.condition.name))
     return form
 
 

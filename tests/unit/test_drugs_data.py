@@ -1,0 +1,135 @@
+"""The drug data files and the Drugs@FDA row helpers, without the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from webapp.services import drug_loader
+from webapp.services.drugsatfda_import import display_name, moiety, route_families, split_form, split_ingredients
+
+DATA = Path(__file__).resolve().parents[2] / "webapp" / "data"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("METOPROLOL SUCCINATE", "metoprolol"),
+    ("ATORVASTATIN CALCIUM", "atorvastatin"),
+    ("AMLODIPINE BESYLATE", "amlodipine"),
+    ("DOXYCYCLINE HYCLATE", "doxycycline"),
+    ("POTASSIUM CHLORIDE", "potassium chloride"),  # only salt words left: keep the name
+    ("CALCIUM CARBONATE", "calcium carbonate"),
+    ("SODIUM CHLORIDE", "sodium chloride"),
+    ("IBUPROFEN", "ibuprofen"),
+    ("INSULIN GLARGINE", "insulin glargine"),
+    ("POLYETHYLENE GLYCOL 3350", "polyethylene glycol 3350"),
+])
+def test_moiety_drops_salt_words(raw, expected):
+    assert moiety(raw) == expected
+
+
+def test_form_route_and_ingredient_strengths():
+    assert split_form("TABLET, FILM COATED;ORAL") == ("tablet, film coated", "oral")
+    assert split_form("INJECTABLE;INJECTION") == ("injectable", "injection")
+    assert split_form("") == ("", "")
+    assert split_ingredients("FLUOXETINE HYDROCHLORIDE; OLANZAPINE", "EQ 50MG BASE;EQ 12MG BASE") == [
+        ("FLUOXETINE HYDROCHLORIDE", "EQ 50MG BASE"), ("OLANZAPINE", "EQ 12MG BASE")]
+    # Strengths that do not line up are not guessed.
+    assert split_ingredients("A; B", "10MG") == [("A", ""), ("B", "")]
+
+
+def test_route_families_group_injections_and_oral_routes():
+    assert route_families("INTRAVENOUS, SUBCUTANEOUS") == {"injection"}
+    assert route_families("intravenous or intramuscular") == {"injection"}
+    assert route_families("ORAL-28") == {"oral"}
+    assert route_families("oral (buccal)") == {"oral"}
+    assert route_families("TOPICAL") == {"topical"}
+
+
+def test_display_name():
+    assert display_name("HYDROCODONE BITARTRATE AND ACETAMINOPHEN") == "Hydrocodone Bitartrate and Acetaminophen"
+    assert display_name("LIPITOR") == "Lipitor"
+
+
+# --- validation of our data format -----------------------------------------------------------
+
+
+GOOD = {
+    "slug": "sampledrug", "name": "Sampledrug", "kind": "prescription", "generic_name": "sampledrug",
+    "brand_names": ["Samplex"], "synonyms": [], "ingredients": ["sampledrug"], "popularity": 3,
+    "forms": [{"form": "tablet", "route": "oral", "strengths": ["10 mg"]}],
+    "conditions": ["sample-condition"],
+    "monograph": {"summary": "Sample text (not a real drug).", "uses": "x", "how_to_take": "x",
+                  "side_effects": {"common": ["a"], "serious": ["b"]}, "warnings": "x", "do_not_take": "x",
+                  "overdose": "x", "storage": "x"},
+    "sources": [{"title": "Example", "url": "https://example.org/"}],
+    "last_reviewed": "2026-11-28",
+}
+
+
+def write(tmp_path: Path, drug: dict, name: str | None = None) -> Path:
+    (tmp_path / "drugs").mkdir(exist_ok=True)
+    (tmp_path / "conditions").mkdir(exist_ok=True)
+    (tmp_path / "conditions" / "a.yaml").write_text(yaml.safe_dump([
+        {"slug": "sample-condition", "name": "Sample condition", "synonyms": ["sample"], "description": "Sample."}]))
+    (tmp_path / "drugs" / f"{name or drug.get('slug', 'x')}.yaml").write_text(yaml.safe_dump(drug))
+    return tmp_path
+
+
+def read(tmp_path):
+    return drug_loader.read_drugs(tmp_path / "drugs", set(drug_loader.read_conditions(tmp_path / "conditions")))
+
+
+def test_a_valid_file_is_read(tmp_path):
+    (drug,) = read(write(tmp_path, GOOD))
+    assert drug.slug == "sampledrug" and drug.brand_names == ("Samplex",)
+    assert drug.last_reviewed.isoformat() == "2026-11-28"
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"kind": "herbal"}, "kind 'herbal' must be one of"),
+    ({"popularity": 9}, "popularity must be a whole number from 1 to 5"),
+    ({"conditions": ["nowhere"]}, "unknown condition slug(s): nowhere"),
+    ({"ingredients": ["Sampledrug"]}, "must be lowercase"),
+    ({"ingredients": []}, "ingredients must not be empty"),
+    ({"slug": "other"}, "differs from the file name"),
+    ({"sources": [{"title": "x", "url": "javascript:alert(1)"}]}, "url must start with https://"),
+    ({"last_reviewed": "yesterday"}, "last_reviewed must be a date"),
+    ({"extra": 1}, "unknown field(s): extra"),
+])
+def test_invalid_files_name_the_file_and_the_reason(tmp_path, change, reason):
+    write(tmp_path, {**GOOD, **change}, name="sampledrug")
+    with pytest.raises(drug_loader.DrugDataError) as error:
+        read(tmp_path)
+    assert "sampledrug.yaml" in str(error.value) and reason in str(error.value)
+
+
+def test_missing_field_is_reported(tmp_path):
+    broken = dict(GOOD)
+    del broken["monograph"]
+    write(tmp_path, broken)
+    with pytest.raises(drug_loader.DrugDataError, match="missing field"):
+        read(tmp_path)
+
+
+def test_conditions_are_merged_by_slug(tmp_path):
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump([{"slug": "hypertension", "name": "High blood pressure",
+                                                      "synonyms": ["HBP"], "description": "One."}]))
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump([{"slug": "hypertension", "name": "Hypertension",
+                                                      "synonyms": ["hypertension", "HBP"]}]))
+    merged = drug_loader.read_conditions(tmp_path)
+    assert merged["hypertension"].synonyms == ("HBP", "hypertension")
+    assert merged["hypertension"].name == "High blood pressure"
+
+
+def test_the_embedded_data_set_is_valid():
+    conditions = drug_loader.read_conditions(DATA / "conditions")
+    drugs = drug_loader.read_drugs(DATA / "drugs", set(conditions))
+    assert len(drugs) >= 150
+    slugs = {d.slug for d in drugs}
+    for net_drug in ("octreotide", "lanreotide", "everolimus", "sunitinib"):
+        assert net_drug in slugs
+    assert {"prescription", "otc", "vitamin", "supplement"} <= {d.kind for d in drugs}
+    classes = drug_loader.read_classes(DATA / "drug_classes.yaml")
+    assert classes and all(c.members for c in classes)
