@@ -1,0 +1,136 @@
+"""Pill Identifier pages, the drawn pictures, and GET /api/v1/pills."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+
+from ...extensions import db
+from ...services import pill_match as pm
+from ...services import pill_search, pill_svg
+from ...services import pill_vocab as vocab
+from .forms import PillSearchForm
+
+bp = Blueprint("pills", __name__)
+
+IMAGE_MAX_AGE = 24 * 3600
+SEARCH_FIELDS = ("imprint", "color", "shape", "size_mm", "score")
+
+
+def _page_number() -> int | None:
+    raw = request.args.get("page", "1").strip() or "1"
+    if not raw.isdigit() or len(raw) > 4:
+        return None
+    return max(1, min(int(raw), pill_search.MAX_PAGE))
+
+
+def _image_url(pill) -> str:
+    if pill.photo_path:
+        return url_for("static", filename=pill.photo_path)
+    return url_for("pills.image", pill_id=pill.id)
+
+
+@bp.app_template_global("pill_description")
+def pill_description(pill) -> str:
+    return pill_svg.describe(pill_svg.drawing_for(pill))
+
+
+@bp.app_template_global("pill_image_url")
+def pill_image_url(pill) -> str:
+    return _image_url(pill)
+
+
+@bp.route("/pill-identifier")
+def index():
+    form = PillSearchForm(formdata=request.args if request.args else None)
+    page = None
+    query = None
+    searched = any(request.args.get(name, "").strip() for name in SEARCH_FIELDS) or "submit" in request.args
+    if searched:
+        page_number = _page_number() or 1
+        try:
+            query = pm.parse_query(form.imprint.data, [form.color.data or ""], form.shape.data, form.size_mm.data,
+                                   form.score.data)
+        except pm.QueryError as exc:
+            getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, exc.message]
+        else:
+            page = pill_search.search(db.session, query, page_number)
+    args = {name: request.args.get(name, "") for name in SEARCH_FIELDS if request.args.get(name, "").strip()}
+    return render_template(
+        "pills/index.html", form=form, page=page, query=query, searched=searched, search_args=args,
+        vocab=vocab, shapes=vocab.SHAPES, shape_outline=_shape_icon_path,
+        suggestions=pm.loosening_suggestions(query) if query and page is not None and page.total == 0 else [],
+    )
+
+
+def _shape_icon_path(shape_name: str) -> str:
+    from ...services.pill_svg import ASPECT, outline_path
+
+    return outline_path(shape_name, 12, 12, 20, 20 * ASPECT.get(shape_name, 1.0))
+
+
+@bp.route("/pill-identifier/pills/<int:pill_id>")
+def detail(pill_id: int):
+    pill = pill_search.get_pill(db.session, pill_id)
+    if pill is None:
+        abort(404)
+    return render_template("pills/detail.html", pill=pill, vocab=vocab)
+
+
+@bp.route("/pill-identifier/pills/<int:pill_id>/image.svg")
+def image(pill_id: int):
+    pill = pill_search.get_pill(db.session, pill_id)
+    if pill is None:
+        abort(404)
+    svg = pill_svg.render(pill_svg.drawing_for(pill)).encode("utf-8")
+    response = Response(svg, mimetype="image/svg+xml")
+    response.set_etag(hashlib.sha256(svg).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = IMAGE_MAX_AGE
+    return response.make_conditional(request)
+
+
+# --- API ----------------------------------------------------------------------------------
+
+
+def _api_error(field: str, message: str):
+    return jsonify({"error": {"status": 400, "field": field, "message": message}}), 400
+
+
+def pill_json(result: pill_search.PillResult) -> dict:
+    pill = result.pill
+    return {
+        "id": pill.id,
+        "name": pill.name,
+        "strength": pill.strength,
+        "imprint": pill.imprint,
+        "colors": [vocab.COLOUR_BY_CODE[c].name for c in pill.colours if c in vocab.COLOUR_BY_CODE],
+        "shape": vocab.SHAPE_BY_CODE[pill.shape].name if pill.shape in vocab.SHAPE_BY_CODE else None,
+        "size_mm": pill.size_mm,
+        "score": pill.score,
+        "ndc": pill.product_ndc,
+        "labeler": pill.labeler,
+        "drug": {"slug": pill.drug.slug, "name": pill.drug.name} if pill.drug else None,
+        "image_url": url_for("pills.image", pill_id=pill.id, _external=True) if not pill.photo_path
+        else url_for("static", filename=pill.photo_path, _external=True),
+        "match": {"score": result.match.percent, "reasons": result.match.reasons},
+    }
+
+
+@bp.route("/api/v1/pills")
+def api_search():
+    page_number = _page_number()
+    if page_number is None:
+        return _api_error("page", "page must be a whole number from 1.")
+    colours = []
+    for value in request.args.getlist("color"):
+        colours += [piece for piece in value.split(",") if piece.strip()]
+    try:
+        query = pm.parse_query(request.args.get("imprint"), colours, request.args.get("shape"),
+                               request.args.get("size_mm"), request.args.get("score"))
+    except pm.QueryError as exc:
+        return _api_error(exc.field, exc.message)
+    page = pill_search.search(db.session, query, page_number)
+    return jsonify({"results": [pill_json(r) for r in page.results], "total": page.total, "page": page.page,
+                    "per_page": page.per_page})

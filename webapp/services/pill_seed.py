@@ -1,0 +1,128 @@
+"""`flask seed` step: the embedded pills (webapp/data/pills/*.yaml), linked to our drugs.
+
+Each record came from a real SPL label (see the file's header). Upserted by set id and
+NDC, so seeding again changes nothing; the drug link is resolved here by slug (the drugs
+step runs first). Also: the drug linker the importers use, by active moiety.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models.pills import Pill
+from .pill_search import refresh_facet_counts, set_imprint_keys
+from .pill_vocab import colour_by_name_or_code, shape_by_name_or_code
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "pills"
+
+
+class PillDataError(ValueError):
+    pass
+
+
+def load_records(folder: Path = DATA_DIR) -> list[dict]:
+    records = []
+    for path in sorted(folder.glob("*.yaml")):
+        for n, record in enumerate(yaml.safe_load(path.read_text(encoding="utf-8")) or [], start=1):
+            record["_where"] = f"{path.name} record {n}"
+            records.append(record)
+    return records
+
+
+def _drug_ids_by_slug(session: Session) -> dict[str, int]:
+    try:
+        from ..models.drugs import Drug
+    except ImportError:  # the drugs area is not installed
+        return {}
+    return dict(session.execute(select(Drug.slug, Drug.id)).all())
+
+
+def _apply(pill: Pill, record: dict, drug_id: int | None) -> None:
+    where = record["_where"]
+    colours = []
+    for name in record.get("colors") or []:
+        colour = colour_by_name_or_code(name)
+        if colour is None:
+            raise PillDataError(f"{where}: unknown colour {name!r}")
+        colours.append(colour.code)
+    shape = shape_by_name_or_code(record.get("shape"))
+    if record.get("shape") and shape is None:
+        raise PillDataError(f"{where}: unknown shape {record.get('shape')!r}")
+    source = record.get("source") or {}
+    effective = source.get("effective_date")
+    pill.source = "seed"
+    pill.setid = str(source.get("setid") or "")
+    pill.spl_version = source.get("spl_version")
+    pill.effective_date = date.fromisoformat(str(effective)) if effective else None
+    pill.document_type = str(source.get("document_type") or "")
+    pill.product_ndc = str(record["ndc"])
+    pill.name = str(record["name"])
+    pill.strength = str(record.get("strength") or "")
+    pill.active_ingredients = str(record.get("active_ingredients") or "")
+    pill.dosage_form = str(record.get("dosage_form") or "")
+    pill.labeler = str(record.get("labeler") or "")
+    new_imprint = str(record["imprint"]) if record.get("imprint") else None
+    imprint_changed = pill.imprint != new_imprint or not pill.imprint_keys
+    pill.imprint = new_imprint
+    pill.color1 = colours[0] if colours else None
+    pill.color2 = colours[1] if len(colours) > 1 else None
+    pill.shape = shape.code if shape else None
+    pill.size_mm = float(record["size_mm"]) if record.get("size_mm") is not None else None
+    pill.score = int(record["score"]) if record.get("score") is not None else None
+    pill.drug_id = drug_id
+    if imprint_changed:
+        set_imprint_keys(pill)
+
+
+def seed(session: Session, echo: Callable[[str], None]) -> None:
+    drug_ids = _drug_ids_by_slug(session)
+    created = updated = unlinked = 0
+    for record in load_records():
+        setid = str((record.get("source") or {}).get("setid") or "")
+        pill = session.execute(
+            select(Pill).where(Pill.setid == setid, Pill.product_ndc == str(record["ndc"]))
+        ).scalar_one_or_none()
+        if pill is None:
+            pill = Pill()
+            session.add(pill)
+            created += 1
+        else:
+            updated += 1
+        drug_id = drug_ids.get(record.get("drug") or "")
+        unlinked += drug_id is None
+        _apply(pill, record, drug_id)
+    session.flush()
+    refresh_facet_counts(session)
+    echo(f"  pills: {created} added, {updated} already there"
+         + (f"; {unlinked} not linked (their drug is not loaded)" if unlinked else ""))
+
+
+def make_drug_linker(session: Session) -> Callable[[Pill, list[str]], None]:
+    """A function linking an imported pill to our drug with exactly its active moieties."""
+    try:
+        from ..models.drugs import Drug, Ingredient, drug_ingredients
+    except ImportError:
+        return lambda _pill, _moieties: None
+    rows = session.execute(
+        select(Drug.id, Ingredient.name).join(drug_ingredients, drug_ingredients.c.drug_id == Drug.id)
+        .join(Ingredient, Ingredient.id == drug_ingredients.c.ingredient_id)
+    ).all()
+    by_drug: dict[int, set[str]] = {}
+    for drug_id, name in rows:
+        by_drug.setdefault(drug_id, set()).add(name)
+    by_ingredients: dict[frozenset[str], int] = {}
+    for drug_id, names in sorted(by_drug.items()):
+        by_ingredients.setdefault(frozenset(names), drug_id)
+
+    def link(pill: Pill, moieties: list[str]) -> None:
+        wanted = frozenset(" ".join(m.lower().split()) for m in moieties if m.strip())
+        if wanted:
+            pill.drug_id = by_ingredients.get(wanted)
+
+    return link
