@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..extensions import db
 from ..services import outbox
@@ -34,6 +34,7 @@ def import_and_notify(session, path: Path, url: str, echo=lambda _m: None) -> di
 
 @click.command("recalls")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@with_appcontext
 def import_recalls(file: Path) -> None:
     """Import FDA drug recalls (openFDA JSON or the weekly report JSON Lines) and alert subscribers."""
     try:

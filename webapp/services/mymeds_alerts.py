@@ -172,8 +172,8 @@ def notify(session: Session, recall_ids: Sequence[int], alerts_url: str) -> tupl
     groups: dict[tuple[int, int], list[RecallMatch]] = {}
     for match in matches:
         groups.setdefault((match.recall_id, match.profile_id), []).append(match)
-    done = set(session.execute(select(MedNotification.recall_id, MedNotification.profile_id)
-                               .where(MedNotification.recall_id.in_(sorted({k[0] for k in groups})))).tuples())
+    done = {tuple(row) for row in session.execute(select(MedNotification.recall_id, MedNotification.profile_id)
+                               .where(MedNotification.recall_id.in_(sorted({k[0] for k in groups}))))}
     subs = _subscriptions(session, (m.user_id for m in matches))
     created = emailed = 0
     for (recall_id, profile_id), group in groups.items():

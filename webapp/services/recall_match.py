@@ -163,8 +163,8 @@ def match_recalls(session: Session, recall_ids: Sequence[int]) -> list[RecallMat
     created: list[RecallMatch] = []
     for start in range(0, len(recall_ids), 500):
         chunk = list(recall_ids[start:start + 500])
-        existing = set(session.execute(select(RecallMatch.recall_id, RecallMatch.saved_medicine_id)
-                                       .where(RecallMatch.recall_id.in_(chunk))).tuples())
+        existing = {tuple(row) for row in session.execute(select(RecallMatch.recall_id, RecallMatch.saved_medicine_id)
+                                       .where(RecallMatch.recall_id.in_(chunk)))}
         for recall in session.execute(select(Recall).where(Recall.id.in_(chunk))).scalars():
             facts = recall_facts(recall)
             candidates: dict[int, tuple[SavedMedicine, MedicineFacts]] = {}
