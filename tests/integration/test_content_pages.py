@@ -190,3 +190,46 @@ def test_search_never_fails_on_odd_input(page, query):
 
 def test_search_without_results_says_so(page):
     assert "No results for" in page("/search?q=zzqqxx")
+
+
+def _nonce_pair(response) -> tuple[str, str]:
+    html = response.get_data(as_text=True)
+    body = re.search(r'<script type="application/ld\+json" nonce="([^"]+)">', html).group(1)
+    header = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    return body, header
+
+
+def test_cached_page_gets_a_fresh_nonce_and_csrf_token_each_time(client, loaded):
+    first, second = client.get(ARTICLE), client.get(ARTICLE)
+    (body1, header1), (body2, header2) = _nonce_pair(first), _nonce_pair(second)
+    assert body1 == header1 and body2 == header2 and body1 != body2
+    for response in (first, second):
+        html = response.get_data(as_text=True)
+        assert "hole-" not in html
+        assert re.search(r'name="csrf_token" value="[^"]{20,}"', html)
+
+
+def test_signed_in_readers_and_text_size_are_never_served_someone_elses_page(client, loaded, auth, user):
+    client.get(ARTICLE)  # fills the anonymous cache
+    client.set_cookie("font_size", "larger")
+    assert '<html lang="en" class="fs-larger">' in client.get(ARTICLE).get_data(as_text=True)
+    auth.login(user.email)
+    html = client.get(ARTICLE).get_data(as_text=True)
+    assert "Morgan Member" in html and "Log out" in html
+
+
+def test_a_content_sync_reaches_the_cached_page(app, client, loaded, tmp_path, monkeypatch):
+    import shutil
+
+    from webapp.blueprints.content import routes
+
+    assert "Localized Disease" in client.get(ARTICLE).get_data(as_text=True)
+    folder = tmp_path / "content"
+    shutil.copytree(content_loader.CONTENT_DIR, folder)
+    path = folder / "pancreatic-cancer" / "pnet-treatment-option-overview.md"
+    path.write_text(path.read_text().replace("## Localized Disease", "## Localised Disease (edited)"))
+    with app.app_context():
+        content_loader.sync(db.session, folder, echo=lambda _m: None)
+        db.session.commit()
+    monkeypatch.setattr(routes, "VERSION_CHECK_SECONDS", 0)
+    assert "Localised Disease (edited)" in client.get(ARTICLE).get_data(as_text=True)

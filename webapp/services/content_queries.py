@@ -38,6 +38,13 @@ def get_article(session: Session, center_slug: str, slug: str) -> Article | None
     ).scalar_one_or_none()
 
 
+def article_version(session: Session, center_slug: str, slug: str) -> str | None:
+    """The article's content hash (None when there is no such article): a cheap freshness check."""
+    return session.execute(
+        select(Article.content_hash).join(Article.center).where(Article.slug == slug, HealthCenter.slug == center_slug)
+    ).scalar_one_or_none()
+
+
 def articles_by_kind(session: Session, center: HealthCenter) -> list[tuple[str, list[Article]]]:
     """The center's articles grouped by kind (PDQ summaries first), in editorial order."""
     rows = session.execute(

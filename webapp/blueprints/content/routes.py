@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from ...extensions import db
+from ...security import csp_nonce
 from ...services import content_queries, site_search
 from ...services.content_loader import SLUG
 from ...services.content_render import END_POINTS, STUDY_DESIGNS
+from ...templating import current_font_size
 from .forms import SiteSearchForm
 
 bp = Blueprint("content", __name__)
@@ -15,6 +23,61 @@ bp = Blueprint("content", __name__)
 SEARCH_PER_PAGE = 10
 # How search results from each area are labelled; areas not listed get their kind, capitalised.
 SEARCH_KIND_LABELS = {"article": "Article", "center": "Health center", "page": "Guide", "drug": "Drug", "thread": "Community"}
+
+
+# Anonymous readers all get the same article page, apart from the CSRF token in the header
+# forms and the CSP nonce. So each worker keeps the rendered page for a short while, with
+# holes where those two go, and fills the holes per request. Logged-in readers, pages with
+# a query string or a flashed message are always rendered afresh. The article's content
+# hash is re-checked at most every VERSION_CHECK_SECONDS, so a content sync shows within
+# seconds; the rest of the page (other areas' header and footer) is re-rendered at least
+# every PAGE_CACHE_SECONDS.
+PAGE_CACHE_SECONDS = 60
+VERSION_CHECK_SECONDS = 5
+PAGE_CACHE_MAX = 256
+_CSRF_HOLE = "hd-csrf-hole-3b9e1"
+_NONCE_HOLE = "hd-nonce-hole-3b9e1"
+
+
+@dataclass
+class _CachedPage:
+    html: str
+    version: str
+    rendered_at: float
+    checked_at: float
+
+
+
+
+def _page_cache() -> dict[tuple, _CachedPage]:
+    return current_app.extensions.setdefault("content_page_cache", {})
+
+
+def _cacheable() -> bool:
+    return request.method == "GET" and not request.query_string and not current_user.is_authenticated and not session.get("_flashes")
+
+
+def _cached_page(key: tuple, current_version: Callable[[], str | None], render: Callable[..., str]) -> str:
+    """The page for anonymous readers from the worker's cache, refreshed as described above."""
+    key = (*key, current_font_size())
+    now = time.monotonic()
+    cache = _page_cache()
+    entry = cache.get(key)
+    if entry is None or now - entry.checked_at >= VERSION_CHECK_SECONDS:
+        version = current_version() or abort(404)
+        if entry is not None and entry.version == version and now - entry.rendered_at < PAGE_CACHE_SECONDS:
+            entry.checked_at = now
+        else:
+            html = render(csrf_token=lambda: _CSRF_HOLE, csp_nonce=lambda: _NONCE_HOLE)
+            if len(cache) >= PAGE_CACHE_MAX:
+                cache.clear()
+            cache[key] = entry = _CachedPage(html, version, now, now)
+    html = entry.html
+    if _CSRF_HOLE in html:
+        html = html.replace(_CSRF_HOLE, generate_csrf())
+    if _NONCE_HOLE in html:
+        html = html.replace(_NONCE_HOLE, csp_nonce())
+    return html
 
 
 def _slug_or_404(value: str) -> str:
@@ -59,7 +122,16 @@ def center(slug: str):
 
 @bp.route("/health-centers/<center_slug>/<article_slug>")
 def article(center_slug: str, article_slug: str):
-    article = content_queries.get_article(db.session, _slug_or_404(center_slug), _slug_or_404(article_slug)) or abort(404)
+    center_slug, article_slug = _slug_or_404(center_slug), _slug_or_404(article_slug)
+    if not _cacheable():
+        return _render_article(center_slug, article_slug)
+    return _cached_page(("article", center_slug, article_slug),
+                        lambda: content_queries.article_version(db.session, center_slug, article_slug),
+                        lambda **holes: _render_article(center_slug, article_slug, **holes))
+
+
+def _render_article(center_slug: str, article_slug: str, **holes) -> str:
+    article = content_queries.get_article(db.session, center_slug, article_slug) or abort(404)
     next_article = content_queries.articles_by_slug(db.session, [article.next_slug] if article.next_slug else [])
     canonical = _canonical("content.article", center_slug=center_slug, article_slug=article_slug)
     return render_template(
@@ -67,10 +139,10 @@ def article(center_slug: str, article_slug: str):
         article=article,
         center=article.center,
         next_article=next_article[0] if next_article else None,
-        related=content_queries.articles_by_slug(db.session, article.related_slugs),
         today_cards=content_queries.today_on_healthdesk(db.session, exclude_slug=article.slug),
         canonical=canonical,
         json_ld=content_queries.article_json_ld(article, canonical, _canonical("content.center", slug=center_slug)),
+        **holes,
     )
 
 
