@@ -118,7 +118,7 @@ def test_a_confirmed_address_only_gains_topics_through_its_own_link(client, app,
 ])
 def test_bad_addresses_are_refused_beside_the_field(client, app, topics, sent_mail, address):
     response = _signup(client, address)
-    assert response.status_code == 400
+    assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert 'id="email-error"' in body
     assert "<script>alert" not in body
@@ -127,7 +127,7 @@ def test_bad_addresses_are_refused_beside_the_field(client, app, topics, sent_ma
 
 def test_no_topic_chosen_keeps_what_was_typed(client, topics, sent_mail):
     response = client.post("/newsletter", data={"email": "lee@example.com", "topics": ["no-such-topic"]})
-    assert response.status_code == 400
+    assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "Choose at least one topic." in body
     assert 'value="lee@example.com"' in body

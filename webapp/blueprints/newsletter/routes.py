@@ -83,8 +83,8 @@ def signup():
             return redirect(url_for("newsletter.check_email"))
     if request.method == "POST" and not form.topics.data and not form.topics.errors:
         form.topics.errors = ["Choose at least one topic."]
-    status = 400 if form.errors else 200
-    return render_template("newsletter/signup.html", form=form, topics=topics), status
+    # Errors are shown beside the fields with 200, as the other forms of the site do.
+    return render_template("newsletter/signup.html", form=form, topics=topics)
 
 
 @bp.route("/check-email")
@@ -140,7 +140,7 @@ def preferences(token: str):
     ids = signup_service.topic_ids(subscriber) if subscriber.status != "unsubscribed" else set()
     chosen = set(form.topics.data or []) if request.method == "POST" else {t.slug for t in topics if t.id in ids}
     return render_template("newsletter/preferences.html", form=form, topics=topics, chosen=chosen,
-                           subscriber=subscriber, token=token), (400 if form.errors else 200)
+                           subscriber=subscriber, token=token)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
