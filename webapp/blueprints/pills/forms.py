@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 
 from ...services.pill_match import MAX_SCORE
 from ...services.pill_vocab import COLOURS, SHAPES
@@ -20,13 +21,13 @@ class PillSearchForm(FlaskForm):
     )
     color = RadioField(
         "Colour",
-        choices=[("", "Any colour")] + [(c.label.lower(), c.label) for c in COLOURS],
+        choices=[SelectChoice("", "Any colour")] + [SelectChoice(c.label.lower(), c.label) for c in COLOURS],
         default="",
         validate_choice=False,
     )
     shape = RadioField(
         "Shape",
-        choices=[("", "Any shape")] + [(s.label.lower(), s.label) for s in SHAPES],
+        choices=[SelectChoice("", "Any shape")] + [SelectChoice(s.label.lower(), s.label) for s in SHAPES],
         default="",
         validate_choice=False,
     )
@@ -38,8 +39,8 @@ class PillSearchForm(FlaskForm):
     score = SelectField(
         "Score (optional)",
         description="How many pieces the pill can be broken into along its score lines.",
-        choices=[("", "Don't know"), ("1", "Not scored (1 piece)")]
-        + [(str(n), f"{n} pieces") for n in range(2, MAX_SCORE + 1)],
+        choices=[SelectChoice("", "Don't know"), SelectChoice("1", "Not scored (1 piece)")]
+        + [SelectChoice(str(n), f"{n} pieces") for n in range(2, MAX_SCORE + 1)],
         default="",
         validate_choice=False,
     )

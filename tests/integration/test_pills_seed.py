@@ -1,0 +1,75 @@
+"""The embedded pills: every record matches its real SPL label, and seeding links our drugs."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models.pills import Pill
+from webapp.services import pill_match as pm
+from webapp.services import pill_search
+from webapp.services.pill_seed import load_records, seed
+from webapp.services.pill_vocab import colour_by_name_or_code, shape_by_name_or_code
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "spl-pill-attributes"
+INGREDIENTS = Path(__file__).resolve().parents[2] / "webapp" / "data" / "INGREDIENTS.md"
+
+
+def our_drug_slugs() -> set[str]:
+    lines = INGREDIENTS.read_text(encoding="utf-8").splitlines()
+    return {line.split("|")[0].strip() for line in lines if line.count("|") >= 3}
+
+
+def test_records_are_well_formed_and_for_drugs_in_our_reference():
+    records = load_records()
+    assert records
+    slugs = our_drug_slugs()
+    for record in records:
+        assert record["drug"] in slugs, record["_where"]
+        assert all(colour_by_name_or_code(c) for c in record["colors"]), record["_where"]
+        assert shape_by_name_or_code(record["shape"]), record["_where"]
+        assert record["source"]["setid"] and record["ndc"], record["_where"]
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason=f"real SPL rows not available ({SHARED} is absent)")
+def test_every_record_matches_the_real_spl_row():
+    with open(SHARED / "spl_products.csv", encoding="utf-8") as handle:
+        rows = {(r["setid"], r["product_ndc"]): r for r in csv.DictReader(handle)}
+    for record in load_records():
+        row = rows[(record["source"]["setid"], record["ndc"])]
+        assert record["imprint"] == row["splimprint"]
+        assert [c.upper() for c in record["colors"]] == row["splcolor"].upper().split(";")
+        assert record["shape"] == row["splshape"]
+        assert float(record["size_mm"]) == float(row["splsize_mm"])
+        assert int(record["score"]) == int(row["splscore"])
+        assert record["labeler"] == row["labeler"]
+        assert record["active_ingredients"] == row["active_ingredients"]
+        assert record["source"]["spl_version"] == int(row["spl_version"])
+
+
+def test_seed_is_idempotent_and_links_drugs(app_ctx):
+    from webapp.areas import resolve
+
+    drug_seed = resolve("webapp.services.drug_loader:seed")
+    if drug_seed is not None:
+        drug_seed(db.session, lambda _m: None)
+        db.session.commit()
+    seed(db.session, lambda _m: None)
+    db.session.commit()
+    seed(db.session, lambda _m: None)
+    db.session.commit()
+    count = db.session.execute(select(func.count()).select_from(Pill)).scalar()
+    assert count == len(load_records())
+    page = pill_search.search(db.session, pm.parse_query("PD 155 10", ["white"], "oval"))
+    assert [r.pill.product_ndc for r in page.results] == ["0071-0155"]
+    if drug_seed is not None:
+        assert page.results[0].pill.drug is not None and page.results[0].pill.drug.slug == "atorvastatin"
+        from webapp.models.drugs import Drug
+
+        drug_id = db.session.execute(select(Drug.id).where(Drug.slug == "atorvastatin")).scalar_one()
+        linked = pill_search.pills_for_drug(db.session, drug_id)
+        assert {p.product_ndc for p in linked} >= {"0071-0155", "0071-0156", "0071-0157", "0071-0158"}
