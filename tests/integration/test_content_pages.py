@@ -233,3 +233,9 @@ def test_a_content_sync_reaches_the_cached_page(app, client, loaded, tmp_path, m
         db.session.commit()
     monkeypatch.setattr(routes, "VERSION_CHECK_SECONDS", 0)
     assert "Localised Disease (edited)" in client.get(ARTICLE).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["?q=%3Cscript%3Ealert(1)%3C/script%3E", "?x=" + "y" * 10_000, "?%FF%FE=%00%C3%28"])
+def test_odd_query_strings_on_article_pages_are_harmless(page, query):
+    html = page(ARTICLE + query)
+    assert "Surgical Cytoreduction for Metastases" in html and "<script>alert" not in html
