@@ -216,3 +216,35 @@ def test_community_highlights_carry_the_top_public_threads(app, runner, subscrib
     assert text.index("How do you remember evening doses?") < text.index("A quiet question")
     assert "5 answers in Newsletter Test Group" in text
     assert "Removed by moderators" not in text and "Members only" not in text
+
+
+@pytest.mark.skipif(not module_exists("webapp.models.content"), reason="the health-center articles are not built yet")
+def test_cancer_and_healthy_living_issues_pick_articles_by_health_center(app, runner, subscribers, sent_mail):
+    from webapp.models.content import Article, HealthCenter
+
+    with app.app_context():
+        cancer = HealthCenter(slug="nl-cancer", name="Sample Cancer Center", topic="Cancer", summary="s", content_hash="x")
+        sleep = HealthCenter(slug="nl-sleep", name="Sample Sleep Center", topic="Sleep", summary="s", content_hash="y")
+        db.session.add_all([cancer, sleep])
+        db.session.flush()
+        for center, slug, title in [(cancer, "nl-a1", "Sample: treatment choices explained"),
+                                    (sleep, "nl-a2", "Sample: a steady bedtime routine")]:
+            db.session.add(Article(
+                slug=slug, center_id=center.id, title=title, short_title=title, kind="feature", audience="patient",
+                summary=f"Summary of {title}", reviewed_on=date.today(), updated_on=date.today(), reviewer="Sample reviewer",
+                body_html="<p>Sample</p>", source_path=f"{slug}.md", content_hash=slug,
+            ))
+        subscriber = db.session.execute(select(NewsletterSubscriber).where(NewsletterSubscriber.email == "bo@example.com")).scalar_one()
+        for topic in topics_by_slugs(db.session, ["healthy-living"]):
+            subscriber.subscriptions.append(NewsletterSubscription(topic_id=topic.id))
+        db.session.commit()
+
+    assert runner.invoke(args=["newsletter", "send", "cancer"]).exit_code == 0
+    assert runner.invoke(args=["newsletter", "send", "healthy-living"]).exit_code == 0
+    by_address = {m.to_address: m.body_text for m in _newsletters(sent_mail)}
+    assert "treatment choices explained" in by_address["ed@example.com"]
+    if "content.article" in app.view_functions:
+        assert "http://localhost/health-centers/nl-cancer/nl-a1" in by_address["ed@example.com"]
+    assert "bedtime routine" not in by_address["ed@example.com"]
+    assert "bedtime routine" in by_address["bo@example.com"]
+    assert "treatment choices" not in by_address["bo@example.com"]

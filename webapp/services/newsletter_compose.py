@@ -84,8 +84,7 @@ def articles_since(session: Session, since: datetime, link: Link, *, center_word
         stmt = stmt.where(or_(_words_match(Article.title, text_words), _words_match(Article.summary, text_words)))
     items = []
     for article, center in session.execute(stmt):
-        url = _first_link(link, [("content.article", {"slug": article.slug}),
-                                 ("content.article", {"center": center.slug, "slug": article.slug}),
+        url = _first_link(link, [("content.article", {"center_slug": center.slug, "article_slug": article.slug}),
                                  ("content.center", {"slug": center.slug})])
         items.append(Item(f"article:{article.slug}", "article", "New articles", article.title,
                           _clip(article.summary), url, {"center": center.slug}))
@@ -104,9 +103,8 @@ def recalls_since(session: Session, since: datetime, link: Link) -> list[Item]:
             .order_by(Recall.classification, Recall.report_date.desc(), Recall.id).limit(RECALL_LIMIT))
     items = []
     for recall in session.execute(stmt).scalars():
-        url = _first_link(link, [("mymeds.recall", {"recall_number": recall.recall_number}),
-                                 ("mymeds.recall", {"recall_id": recall.id}),
-                                 ("mymeds.recalls", {}), ("mymeds.index", {})])
+        # No public page per recall yet: My Medicine is where a reader checks their own medicines.
+        url = _first_link(link, [("mymeds.recall", {"recall_number": recall.recall_number}), ("mymeds.index", {})])
         label = f"{recall.classification}: " if recall.classification else ""
         title = _clip(f"{label}{recall.product_description}", 160) or f"Recall {recall.recall_number}"
         summary = _clip(f"{recall.reason_for_recall} Recalled by {recall.recalling_firm}." if recall.recalling_firm
