@@ -358,6 +358,9 @@ def test_api_needs_no_csrf_token_but_forms_do(app, database_url, reference):
     assert response.status_code == 200 and response.get_json()["interactions"]
     refused = client.post("/my-medicine/save", data={"kind": "drug", "item_id": 1})
     assert refused.status_code == 400 and "This form has expired" in refused.get_data(as_text=True)
+    with strict.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_api_is_rate_limited(app, database_url, reference):
@@ -368,3 +371,6 @@ def test_api_is_rate_limited(app, database_url, reference):
     client = limited.test_client()
     codes = [client.post("/api/v1/interactions", json={"drugs": ["warfarin"]}).status_code for _ in range(61)]
     assert codes[0] == 200 and codes[-1] == 429
+    with limited.app_context():
+        db.session.remove()
+        db.engine.dispose()
