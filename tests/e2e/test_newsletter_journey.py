@@ -8,6 +8,7 @@ import email.policy
 import re
 import socket
 import urllib.request
+from datetime import datetime, timezone
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -165,3 +166,34 @@ def test_mail_round_trip_through_smtp_with_one_click_unsubscribe(page, axe_check
     assert _status(live_app, address) == "unsubscribed"
     status, body = _one_click(unsubscribe_url)
     assert status == 200 and "already unsubscribed" in body
+
+
+def test_member_manages_topics_in_settings(page, axe_check, live_app):
+    from tests.conftest import PASSWORD
+    from webapp.models import User
+    from webapp.services import passwords
+
+    with live_app.app_context():
+        db.session.add(User(email="settings.member@example.com", display_name="Sol",
+                            password_hash=passwords.hash_password(PASSWORD, live_app.config["PASSWORD_HASH_METHOD"]),
+                            email_verified_at=datetime.now(timezone.utc)))
+        db.session.commit()
+        db.session.remove()
+    page.goto("/login")
+    page.get_by_label("Email address").fill("settings.member@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text("Welcome back, Sol").wait_for()
+    # Members find their own address in the footer form.
+    assert page.locator("section.footer-newsletter").get_by_label("Your email").input_value() == "settings.member@example.com"
+
+    page.goto("/account/settings")
+    section = page.locator("section", has=page.get_by_role("heading", name="Newsletter topics"))
+    section.get_by_label("Cancer").check()
+    section.get_by_role("button", name="Save my topics").click()
+    page.get_by_text("Your newsletter topics are saved.").wait_for()
+    section = page.locator("section", has=page.get_by_role("heading", name="Newsletter topics"))
+    assert section.get_by_label("Cancer").is_checked()
+    assert "settings.member@example.com" in section.inner_text()
+    axe_check(page)
+    assert _status(live_app, "settings.member@example.com") == "confirmed"
