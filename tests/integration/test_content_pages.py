@@ -239,3 +239,15 @@ def test_a_content_sync_reaches_the_cached_page(app, client, loaded, tmp_path, m
 def test_odd_query_strings_on_article_pages_are_harmless(page, query):
     html = page(ARTICLE + query)
     assert "Surgical Cytoreduction for Metastases" in html and "<script>alert" not in html
+
+
+def test_search_can_show_one_kind_only(page):
+    everything = page("/search?q=pancreatic")
+    assert 'name="kind"' in everything and ">Health center</option>" in everything
+    articles_only = page("/search?q=pancreatic&kind=article")
+    assert 'href="/health-centers/pancreatic-cancer"' not in articles_only.split('class="search-results"')[1]
+    assert f'href="{ARTICLE}"' in articles_only
+    centers_only = page("/search?q=pancreatic&kind=center")
+    assert f'href="{ARTICLE}"' not in centers_only.split('class="search-results"')[1]
+    assert "1 result for" in centers_only
+    assert page("/search?q=pancreatic&kind=%3Cbogus%3E").count('class="result"') == everything.count('class="result"')

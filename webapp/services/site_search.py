@@ -209,6 +209,11 @@ def remove_kind(session: Session, kind: str, keep: Iterable[str] = ()) -> int:
     return len(gone)
 
 
+def indexed_kinds(session: Session) -> list[str]:
+    """The kinds that have at least one document (for a "show only" filter)."""
+    return list(session.execute(text(f"SELECT DISTINCT kind FROM {TABLE} ORDER BY kind")).scalars())
+
+
 def indexed_keys(session: Session, kind: str) -> set[str]:
     return set(session.execute(text(f"SELECT doc_key FROM {TABLE} WHERE kind = :kind"), {"kind": kind}).scalars())
 

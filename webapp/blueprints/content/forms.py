@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SearchField
+from wtforms import SearchField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 from ...services.site_search import MAX_QUERY_CHARS
 
@@ -16,3 +17,5 @@ class SiteSearchForm(FlaskForm):
         csrf = False
 
     q = SearchField("Search HealthDesk", filters=[_trimmed], render_kw={"autocomplete": "off", "spellcheck": "true"})
+    # Choices are the kinds in the index; an unknown value just means "everything".
+    kind = SelectField("Show", choices=[SelectChoice("", "Everything")], validate_choice=False)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from wtforms.fields.choices import SelectChoice
 
 from ...extensions import db
 from ...security import csp_nonce
@@ -149,7 +150,10 @@ def _render_article(center_slug: str, article_slug: str, **holes) -> str:
 @bp.route("/search")
 def search():
     form = SiteSearchForm(request.args)
-    form.validate()
+    kinds = site_search.indexed_kinds(db.session)
+    form.kind.choices = [SelectChoice("", "Everything")] + [SelectChoice(k, SEARCH_KIND_LABELS.get(k, k.capitalize())) for k in kinds]
+    kind = form.kind.data if form.kind.data in kinds else ""
+    form.kind.data = kind
     page = request.args.get("page", 1, type=int) or 1
-    results = site_search.search(db.session, form.q.data, page=page, per_page=SEARCH_PER_PAGE)
-    return render_template("content/search.html", form=form, results=results, kind_labels=SEARCH_KIND_LABELS)
+    results = site_search.search(db.session, form.q.data, kinds=[kind] if kind else None, page=page, per_page=SEARCH_PER_PAGE)
+    return render_template("content/search.html", form=form, results=results, kind=kind, kind_labels=SEARCH_KIND_LABELS)
