@@ -54,7 +54,7 @@ class Source:
     url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each rule is one object: identity hashing keeps the checker fast
 class Rule:
     a: Term
     b: Term
@@ -69,7 +69,7 @@ class Rule:
         return sum(1 if kind == "class" else 2 for kind, _ in (self.a, self.b))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConditionRule:
     drug: Term
     condition: str
@@ -122,7 +122,13 @@ class KnowledgeBase:
         for crule in self.condition_rules:
             self._condition_index.setdefault(crule.drug, []).append(crule)
         self._pair_memo: dict[tuple[str, str], Rule | None] = {}
+        self._hit_memo: dict[tuple[str, str], PairHit | None] = {}
         self._food_memo: dict[str, tuple[Rule, ...]] = {}
+        self._food_hits: dict[str, tuple[tuple[Rule, str, tuple[str, ...]], ...]] = {}
+        self._condition_hits: dict[str, tuple[tuple[ConditionRule, tuple[str, ...]], ...]] = {}
+        self.duplication_classes_of: dict[str, tuple[str, ...]] = {
+            name: tuple(slug for slug in slugs if self.classes[slug].duplication and len(self.classes[slug].members) > 1)
+            for name, slugs in self.classes_of.items()}
         self.known_ingredients: frozenset[str] = frozenset(
             [name for rule in self.rules for kind, name in (rule.a, rule.b) if kind == "ingredient"]
             + list(self.classes_of))
@@ -144,6 +150,43 @@ class KnowledgeBase:
                             best = rule
         self._pair_memo[key] = best
         return best
+
+    def pair_hit(self, x: str, y: str) -> PairHit | None:
+        """pair_rule with the words the finding shows, computed once per ingredient pair (in this order)."""
+        key = (x, y)
+        if key in self._hit_memo:
+            return self._hit_memo[key]
+        rule = self.pair_rule(x, y)
+        hit = None
+        if rule is not None:
+            terms = (rule.a, rule.b)
+            hit = PairHit(rule, f"{x} and {y}", self._via(_matched_term(self, x, terms), _matched_term(self, y, terms)))
+        self._hit_memo[key] = hit
+        return hit
+
+    def _via(self, *terms: Term) -> tuple[str, ...]:
+        return tuple(self.term_name(t) for t in terms if t[0] == "class")
+
+    def food_hits(self, ingredient: str) -> tuple[tuple[Rule, str, tuple[str, ...]], ...]:
+        """(rule, food name, via) for each food rule of an ingredient."""
+        if ingredient not in self._food_hits:
+            hits = []
+            for rule in self.food_rules(ingredient):
+                food = rule.b if rule.b[0] == "food" else rule.a
+                drug_term = rule.a if food is rule.b else rule.b
+                hits.append((rule, self.term_name(food), self._via(_matched_term(self, ingredient, (drug_term,)))))
+            self._food_hits[ingredient] = tuple(hits)
+        return self._food_hits[ingredient]
+
+    def condition_hits(self, ingredient: str) -> tuple[tuple[ConditionRule, tuple[str, ...]], ...]:
+        """(rule, via) for every condition warning of an ingredient, whatever the condition."""
+        if ingredient not in self._condition_hits:
+            hits = []
+            for term in self.terms(ingredient):
+                for crule in self._condition_index.get(term, ()):
+                    hits.append((crule, self._via(term)))
+            self._condition_hits[ingredient] = tuple(hits)
+        return self._condition_hits[ingredient]
 
     def food_rules(self, ingredient: str) -> tuple[Rule, ...]:
         """The rules between this ingredient and foods: one per food, the most specific."""
@@ -182,6 +225,13 @@ class KnowledgeBase:
         return key
 
 
+@dataclass(frozen=True)
+class PairHit:
+    rule: Rule
+    because: str
+    via: tuple[str, ...]
+
+
 def _better(rule: Rule, than: Rule) -> bool:
     return (rule.specificity, SEVERITY_RANK[rule.severity]) > (than.specificity, SEVERITY_RANK[than.severity])
 
@@ -198,7 +248,7 @@ class Medicine:
     ingredients: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)  # made by the hundred per check: plain slots are much cheaper than frozen
 class Finding:
     """One interaction: between two medicines, a medicine and a food, or a medicine and a condition."""
 
@@ -284,10 +334,6 @@ class InteractionReport:
 _KIND_ORDER = {"drug": 0, "condition": 1, "food": 2}
 
 
-def _via(kb: KnowledgeBase, *terms: Term) -> tuple[str, ...]:
-    return tuple(kb.term_name(t) for t in terms if t[0] == "class")
-
-
 def _matched_term(kb: KnowledgeBase, ingredient: str, rule_terms: Sequence[Term]) -> Term:
     for term in kb.terms(ingredient):
         if term in rule_terms:
@@ -304,50 +350,41 @@ def check_interactions(medicines: Sequence[Medicine], kb: KnowledgeBase,
     ingredient_sets = [tuple(dict.fromkeys(i.strip().lower() for i in m.ingredients if i and i.strip())) for m in meds]
 
     # Drug-drug: every pair of medicines, every pair of their ingredients.
+    pair_hit = kb.pair_hit
     for i in range(len(meds)):
+        ingredients_i = ingredient_sets[i]
         for j in range(i + 1, len(meds)):
             seen: set[Rule] = set()
-            for x in ingredient_sets[i]:
+            for x in ingredients_i:
                 for y in ingredient_sets[j]:
-                    rule = kb.pair_rule(x, y)
-                    if rule is None or rule in seen:
+                    hit = pair_hit(x, y)
+                    if hit is None or hit.rule in seen:
                         continue
-                    seen.add(rule)
-                    terms = (rule.a, rule.b)
-                    tx, ty = _matched_term(kb, x, terms), _matched_term(kb, y, terms)
+                    seen.add(hit.rule)
+                    rule = hit.rule
                     report.interactions.append(Finding(
-                        kind="drug", severity=rule.severity, medicines=(meds[i], meds[j]), other="",
-                        summary=rule.summary, advice=rule.advice, source=rule.source,
-                        because=f"{x} and {y}", via=_via(kb, tx, ty),
-                    ))
+                        "drug", rule.severity, (meds[i], meds[j]), "", rule.summary, rule.advice, rule.source,
+                        hit.because, hit.via))
 
     # Food and drink; conditions from the profile.
     for med, ingredients in zip(meds, ingredient_sets, strict=True):
         seen_food: set[Rule] = set()
         seen_conditions: set[ConditionRule] = set()
         for x in ingredients:
-            for rule in kb.food_rules(x):
+            for rule, food_name, via in kb.food_hits(x):
                 if rule in seen_food:
                     continue
                 seen_food.add(rule)
-                food = rule.b if rule.b[0] == "food" else rule.a
-                drug_term = rule.a if food is rule.b else rule.b
-                report.food.append(Finding(
-                    kind="food", severity=rule.severity, medicines=(med,), other=kb.term_name(food),
-                    summary=rule.summary, advice=rule.advice, source=rule.source,
-                    because=x, via=_via(kb, _matched_term(kb, x, (drug_term,))),
-                ))
+                report.food.append(Finding("food", rule.severity, (med,), food_name, rule.summary, rule.advice,
+                                           rule.source, x, via))
             if condition_set:
-                for crule in kb.condition_rules_for(x, condition_set):
-                    if crule in seen_conditions:
+                for crule, via in kb.condition_hits(x):
+                    if crule.condition not in condition_set or crule in seen_conditions:
                         continue
                     seen_conditions.add(crule)
                     report.condition_warnings.append(Finding(
-                        kind="condition", severity=crule.severity, medicines=(med,),
-                        other=kb.condition_name(crule.condition), summary=crule.summary, advice=crule.advice,
-                        source=crule.source,
-                        because=x, via=_via(kb, _matched_term(kb, x, (crule.drug,))),
-                    ))
+                        "condition", crule.severity, (med,), kb.condition_name(crule.condition), crule.summary,
+                        crule.advice, crule.source, x, via))
 
     report.duplications = _duplications(meds, ingredient_sets, kb)
     report.interactions.sort(key=lambda f: -SEVERITY_RANK[f.severity])
@@ -375,11 +412,14 @@ def _duplications(meds: list[Medicine], ingredient_sets: list[tuple[str, ...]], 
             found.append(Duplication("ingredient", name, name, tuple(meds[i] for i in indexes), note_for(name)))
 
     # Same class: two different products holding members of a duplication class.
-    for slug, info in sorted(kb.classes.items()):
-        if not info.duplication or len(info.members) < 2:
-            continue
-        held = {i: info.members.intersection(ingredients) for i, ingredients in enumerate(ingredient_sets)}
-        held = {i: members for i, members in held.items() if members}
+    held_by_class: dict[str, dict[int, set[str]]] = {}
+    for index, ingredients in enumerate(ingredient_sets):
+        for name in ingredients:
+            for slug in kb.duplication_classes_of.get(name, ()):
+                held_by_class.setdefault(slug, {}).setdefault(index, set()).add(name)
+    for slug in sorted(held_by_class):
+        info = kb.classes[slug]
+        held = held_by_class[slug]
         # Two products that only share one ingredient are reported above; here two different members are needed.
         if len(held) < 2 or len(set().union(*held.values())) < 2:
             continue
