@@ -176,3 +176,29 @@ def test_account_deletion_leaves_deleted_member_on_public_posts(app, people, ask
         assert db.session.get(CommunityPost, answer_id).author_id is None
     page = html(client, f"/community/threads/{thread_id}")
     assert "[deleted member]" in page and "Answer that stays" in page
+
+
+def test_nul_bytes_and_control_characters_in_every_form_never_give_500(app, asker, other, mod, thread_id):
+    nul = "bad\x00text\x1b"
+    pid = post_ids(app, thread_id)[0]
+    requests = [
+        (other, "/community/groups/new", {"name": nul, "description": nul, "rules": nul, "visibility": "public"}),
+        (other, "/community/groups/new", {"name": "Fine", "description": nul, "rules": nul, "visibility": nul}),
+        (other, f"/community/threads/{thread_id}/answer", {"body": nul}),
+        (other, f"/community/posts/{pid}/report", {"reason": nul, "note": nul}),
+        (other, f"/community/posts/{pid}/report", {"reason": "other", "note": nul}),
+        (asker, f"/community/posts/{pid}/edit", {"title": nul, "body": nul}),
+        (asker, "/community/ask", {"group": nul, "title": "ok title", "body": nul, "tags": nul, "drug": nul}),
+        (mod, f"/community/moderation/posts/{pid}/hide", {"hide-reason": nul}),
+        (mod, f"/community/moderation/posts/{pid}/warn", {"warn-reason": nul}),
+        (mod, f"/community/moderation/posts/{pid}/suspend", {"suspend-days": nul, "suspend-reason": nul}),
+        (mod, f"/community/moderation/posts/{pid}/ban", {"ban-reason": nul, "ban-confirm": "y"}),
+        (mod, f"/community/moderation/posts/{pid}/redact", {"redact-body": nul}),
+        (asker, "/community/notifications", {"email_notifications": nul}),
+        (asker, "/community/groups/diabetes/invite", {"email": nul}),
+    ]
+    for client, url, data in requests:
+        response = client.post(url, data=data)
+        assert response.status_code < 500, (url, data, response.status_code)
+    for url in (f"/community/search?q={nul}", f"/community/groups/diabetes?sort={nul}&page={nul}"):
+        assert asker.get(url).status_code < 500, url

@@ -65,9 +65,10 @@ class GroupForm(FlaskForm):
                                    NoControlCharacters()])
     description = TextAreaField("What is the group for?", filters=[stripped],
                                 validators=[DataRequired("Describe the group in a sentence or two."),
-                                            Length(max=2000, message="Use at most 2,000 characters.")],
+                                            Length(max=2000, message="Use at most 2,000 characters."), NoControlCharacters()],
                                 render_kw={"rows": 3})
-    rules = TextAreaField("Group rules", filters=[stripped], validators=[Length(max=4000, message="Use at most 4,000 characters.")],
+    rules = TextAreaField("Group rules", filters=[stripped], validators=[Length(max=4000, message="Use at most 4,000 characters."),
+                                                                     NoControlCharacters()],
                           description="One rule per line. The community's own rules always apply too.", render_kw={"rows": 4})
     visibility = RadioField("Who can read it?", default="public", choices=[
         SelectChoice("public", "Public: everyone can read it, members can join"),
@@ -78,7 +79,7 @@ class GroupForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField("Member's email address", filters=[stripped],
-                       validators=[DataRequired("Enter the member's email address."), Length(max=254)])
+                       validators=[DataRequired("Enter the member's email address."), Length(max=254), NoControlCharacters()])
     submit = SubmitField("Invite")
 
 
@@ -97,19 +98,21 @@ class NotificationSettingsForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """Hide (the author sees the reason) and warn (the member reads the warning)."""
 
-    reason = TextAreaField("Reason", filters=[stripped], validators=[DataRequired("Write a reason."), Length(max=500)], render_kw={"rows": 2})
+    reason = TextAreaField("Reason", filters=[stripped], validators=[DataRequired("Write a reason."), Length(max=500), NoControlCharacters()],
+                           render_kw={"rows": 2})
     submit = SubmitField("Confirm")
 
 
 class SuspendForm(FlaskForm):
     days = IntegerField("Days", default=7, validators=[InputRequired("Enter a number of days."),
                                                        NumberRange(1, MAX_SUSPENSION_DAYS, f"Choose between 1 and {MAX_SUSPENSION_DAYS} days.")])
-    reason = StringField("Reason (optional)", filters=[stripped], validators=[Length(max=400)])
+    reason = StringField("Reason (optional)", filters=[stripped], validators=[Length(max=400), NoControlCharacters()])
     submit = SubmitField("Suspend posting")
 
 
 class BanForm(FlaskForm):
-    reason = StringField("Reason", filters=[stripped], validators=[DataRequired("Write a reason for the log."), Length(max=400)])
+    reason = StringField("Reason", filters=[stripped], validators=[DataRequired("Write a reason for the log."), Length(max=400),
+                                                                                NoControlCharacters()])
     confirm = BooleanField("Yes, ban this member and hide all their posts", validators=[DataRequired("Tick the box to confirm the ban.")])
     submit = SubmitField("Ban member")
 
@@ -120,6 +123,6 @@ class RedactForm(FlaskForm):
 
 
 class GroupDecisionForm(FlaskForm):
-    reason = StringField("Reason (shown to the owner if rejected)", filters=[stripped], validators=[Length(max=400)])
+    reason = StringField("Reason (shown to the owner if rejected)", filters=[stripped], validators=[Length(max=400), NoControlCharacters()])
     approve = SubmitField("Approve")
     reject = SubmitField("Reject")
