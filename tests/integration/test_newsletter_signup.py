@@ -298,3 +298,36 @@ def test_an_anonymous_signup_is_linked_to_the_matching_account_on_confirmation(c
     with app.app_context():
         subscriber = db.session.execute(select(NewsletterSubscriber)).scalar_one()
         assert subscriber.user_id == user.id
+
+
+@pytest.mark.parametrize("path", ["/newsletter?x=%FF%FE", "/newsletter/check-email?%C3%28=%00", "/newsletter?email=%00"])
+def test_odd_query_strings_are_harmless(client, topics, path):
+    assert client.get(path).status_code == 200
+
+
+def test_huge_and_odd_form_values_never_fail(client, app, topics, sent_mail):
+    huge = client.post("/newsletter", data={"email": "a" * 10_000, "topics": ["cancer"]})
+    assert huge.status_code == 200 and "at most 254 characters" in huge.get_data(as_text=True)
+    odd_topics = client.post("/newsletter", data={"email": "odd@example.com", "topics": ["\x00", "x" * 5000, "cancer"]})
+    assert odd_topics.status_code == 302
+    assert _subscribers(app) == [("odd@example.com", "pending", ["cancer"])]
+    assert client.post("/newsletter/unsubscribe/" + "A" * 5000).status_code == 400
+
+
+def test_one_click_unsubscribe_is_never_rate_limited(client, app, topics, sent_mail):
+    token = _confirmed(client, app, sent_mail)
+    codes = {client.post(f"/newsletter/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}).status_code
+             for _ in range(40)}
+    assert codes == {200}
+
+
+def test_an_address_linked_to_another_account_is_left_alone(client, auth, make_user, app, topics):
+    owner = make_user("owner@example.com")
+    make_user("second@example.com")
+    with app.app_context():
+        db.session.add(NewsletterSubscriber(email="second@example.com", status="confirmed", user_id=owner.id))
+        db.session.commit()
+    auth.login("second@example.com")
+    response = client.post("/newsletter/settings", data={"topics": ["cancer"]}, follow_redirects=True)
+    assert "through another account" in response.get_data(as_text=True)
+    assert _subscribers(app) == [("second@example.com", "confirmed", [])]

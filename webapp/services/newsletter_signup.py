@@ -74,7 +74,9 @@ def subscriber_for_user(session: Session, user: User) -> NewsletterSubscriber | 
     linked = session.execute(select(NewsletterSubscriber).where(NewsletterSubscriber.user_id == user.id)).scalar_one_or_none()
     if linked is not None:
         return linked
-    return find_subscriber(session, user.email.lower())
+    by_address = find_subscriber(session, user.email.lower())
+    # An address once used by another account stays that account's until it lets go.
+    return by_address if by_address is not None and by_address.user_id is None else None
 
 
 def topic_ids(subscriber: NewsletterSubscriber) -> set[int]:
@@ -259,6 +261,8 @@ def member_set_topics(session: Session, user: User, topic_slugs: Iterable[str], 
         if not chosen:
             return MemberResult(None, "unsubscribed")
         subscriber = _get_or_create(session, user.email.lower(), now)
+        if subscriber.user_id not in (None, user.id):
+            raise NewsletterError("This address gets the newsletter through another account.", field="topics")
     if subscriber.user_id is None:
         subscriber.user_id = user.id
     if user.email_verified_at is not None or subscriber.status == "confirmed":
