@@ -202,3 +202,25 @@ def test_nul_bytes_and_control_characters_in_every_form_never_give_500(app, aske
         assert response.status_code < 500, (url, data, response.status_code)
     for url in (f"/community/search?q={nul}", f"/community/groups/diabetes?sort={nul}&page={nul}"):
         assert asker.get(url).status_code < 500, url
+
+
+def test_second_opinion_lists_expert_perspective_articles(app, client):
+    pytest.importorskip("webapp.models.content")
+    from datetime import date
+
+    from webapp.models.content import Article, HealthCenter
+
+    with app.app_context():
+        center = HealthCenter(slug="test-center", name="Test Center", topic="Testing", summary="A test center.", content_hash="x")
+        db.session.add(center)
+        db.session.flush()
+        for slug, kind in (("an-expert-view", "expert-perspective"), ("a-feature", "feature")):
+            db.session.add(Article(
+                slug=slug, center_id=center.id, title=f"Title of {slug}", short_title=slug, kind=kind, audience="patient",
+                summary=f"Summary of {slug}", reviewed_on=date(2026, 11, 1), updated_on=date(2026, 11, 1), reviewer="A Reviewer",
+                body_html="<p>x</p>", source_path="test.md", content_hash="y", is_sample=True,
+            ))
+        db.session.commit()
+    page = html(client, "/community/second-opinion")
+    assert "Title of an-expert-view" in page and "Summary of an-expert-view" in page
+    assert "Title of a-feature" not in page

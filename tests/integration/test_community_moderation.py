@@ -227,7 +227,7 @@ def test_promote_an_expert_answer_to_second_opinion(app, people, mod, client, th
     expert = client_as(app, people.expert.email)
     expert.post(f"/community/threads/{thread_id}/answer", data={"body": "Fatigue often settles within weeks."})
     answer_id = post_ids(app, thread_id)[1]
-    assert "No expert perspectives yet" in html(client, "/community/second-opinion")
+    assert "No expert answers featured yet" in html(client, "/community/second-opinion")
     mod.post(f"/community/moderation/posts/{answer_id}/promote")
     page = html(client, "/community/second-opinion")
     assert "Fatigue often settles within weeks." in page and "PharmD" in page

@@ -708,3 +708,28 @@ def second_opinion(session: Session, page: int) -> Page:
         .order_by(CommunityPost.promoted_at.desc(), CommunityPost.id.desc())
     )
     return paginate(session, stmt, page, per_page=10)
+
+
+@dataclass(frozen=True)
+class PerspectiveArticle:
+    title: str
+    summary: str
+    center_slug: str
+    slug: str
+    reviewer: str
+    is_sample: bool
+
+
+def expert_perspective_articles(session: Session, limit: int = 20) -> list[PerspectiveArticle]:
+    """Health-center articles of kind "expert perspective" (none while the content area is absent)."""
+    from ..areas import module_exists
+
+    if not module_exists("webapp.models.content"):
+        return []
+    from ..models.content import Article, HealthCenter
+
+    rows = session.execute(
+        select(Article, HealthCenter.slug).join(HealthCenter, HealthCenter.id == Article.center_id)
+        .where(Article.kind == "expert-perspective").order_by(Article.updated_on.desc(), Article.id.desc()).limit(limit)
+    ).all()
+    return [PerspectiveArticle(a.title, a.summary, center, a.slug, a.reviewer, bool(a.is_sample)) for a, center in rows]

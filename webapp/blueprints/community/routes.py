@@ -501,7 +501,8 @@ def search():
 @bp.route("/second-opinion")
 def second_opinion():
     page = posts.second_opinion(db.session, posts.clamp_page(request.args.get("page")))
-    return render_template("community/second_opinion.html", page=page)
+    articles = posts.expert_perspective_articles(db.session) if page.page == 1 else []
+    return render_template("community/second_opinion.html", page=page, articles=articles)
 
 
 # ---------------------------------------------------------------- moderation
