@@ -224,3 +224,21 @@ def test_second_opinion_lists_expert_perspective_articles(app, client):
     page = html(client, "/community/second-opinion")
     assert "Title of an-expert-view" in page and "Summary of an-expert-view" in page
     assert "Title of a-feature" not in page
+
+
+def test_rerender_and_reindex_commands(app, runner, client, thread_id):
+    with app.app_context():
+        post = db.session.get(CommunityPost, post_ids(app, thread_id)[0])
+        post.body_html = "<p>stale <script>alert(1)</script></p>"  # as if rendered by an older, looser sanitiser
+        from webapp.services import site_search
+
+        site_search.clear(db.session)
+        db.session.commit()
+    assert "Is it normal" not in html(client, "/community/search?q=metformin")
+    result = runner.invoke(args=["community", "rerender"])
+    assert result.exit_code == 0 and "1 changed" in result.output
+    result = runner.invoke(args=["community", "reindex"])
+    assert result.exit_code == 0 and "index: 1" in result.output
+    page = html(client, f"/community/threads/{thread_id}")
+    assert "<script>alert(1)" not in page and "<strong>tired</strong>" in page
+    assert "Is it normal" in html(client, "/community/search?q=metformin")

@@ -189,6 +189,8 @@ def test_ban_hides_all_their_content_and_blocks_posting(app, asker, other, mod, 
     assert "ban" in [a for a, _ in actions(app)]
     log = html(mod, "/community/moderation/log")
     assert "Max Moderator" in log and "Spam account" in log
+    mod.post(f"/community/moderation/posts/{pid}/unban")
+    assert thread_id_from(ask(asker, title="Back after the ban is lifted"))
 
 
 def test_a_moderator_cannot_ban_another_moderator(app, people, make_user, mod):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models.accounts import User
 from ..models.community import (
@@ -659,7 +659,8 @@ def _placeholder(post: CommunityPost) -> str:
 
 def thread_view(session: Session, thread: CommunityThread, viewer) -> ThreadView:
     posts = list(session.execute(
-        select(CommunityPost).where(CommunityPost.thread_id == thread.id).order_by(CommunityPost.created_at, CommunityPost.id)
+        select(CommunityPost).options(selectinload(CommunityPost.author))
+        .where(CommunityPost.thread_id == thread.id).order_by(CommunityPost.created_at, CommunityPost.id)
     ).scalars())
     voted: set[int] = set()
     if viewer is not None and viewer.is_authenticated and posts:
@@ -733,3 +734,31 @@ def expert_perspective_articles(session: Session, limit: int = 20) -> list[Persp
         .where(Article.kind == "expert-perspective").order_by(Article.updated_on.desc(), Article.id.desc()).limit(limit)
     ).all()
     return [PerspectiveArticle(a.title, a.summary, center, a.slug, a.reviewer, bool(a.is_sample)) for a, center in rows]
+
+
+def rerender_all(session: Session, batch: int = 500) -> int:
+    """Render every stored Markdown body again (after the sanitiser's allow-list changes). Returns how many changed."""
+    changed = 0
+    last_id = 0
+    while True:
+        rows = list(session.execute(
+            select(CommunityPost).where(CommunityPost.id > last_id).order_by(CommunityPost.id).limit(batch)
+        ).scalars())
+        if not rows:
+            return changed
+        for post in rows:
+            html = markdown_safe.render(post.body) if post.body else ""
+            if html != post.body_html:
+                post.body_html = html
+                changed += 1
+        last_id = rows[-1].id
+        session.flush()
+
+
+def reindex_all(session: Session) -> int:
+    """Rebuild the shared search index for every thread; returns how many are searchable."""
+    threads = list(session.execute(select(CommunityThread).order_by(CommunityThread.id)).scalars())
+    for thread in threads:
+        sync_search(session, thread)
+    site_search.remove_kind(session, SEARCH_KIND, keep={str(t.id) for t in threads})
+    return len(site_search.indexed_keys(session, SEARCH_KIND))
