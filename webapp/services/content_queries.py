@@ -80,7 +80,7 @@ def today_on_healthdesk(session: Session, *, exclude_slug: str | None = None, li
         .where(Article.pick_order.is_not(None)).order_by(Article.pick_order, Article.slug).limit(limit + 1)
     ).scalars()
     cards = [
-        Card(title=a.short_title, url=url_of(a), teaser=a.teaser or a.summary, label=a.kind_name,
+        Card(title=a.short_title, url=url_of(a), teaser=a.summary, label=a.kind_name,
              reason="Editor's pick", is_sample=a.is_sample)
         for a in rows if a.slug != exclude_slug
     ][:limit]
