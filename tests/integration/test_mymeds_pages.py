@@ -374,3 +374,34 @@ def test_api_is_rate_limited(app, database_url, reference):
     with limited.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_double_submit_saves_one_medicine(logged_in_client, reference, app):
+    pid = me_profile_id(logged_in_client)
+    assert add(logged_in_client, pid, "warfarin", strength="5 mg").status_code == 302
+    again = add(logged_in_client, pid, "warfarin", strength="5 mg")
+    assert again.status_code == 200 and "Warfarin 5 mg is already on the list of Me." in text_of(again)
+    assert add(logged_in_client, pid, "warfarin", strength="1 mg").status_code == 302  # another strength is fine
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(SavedMedicine)).scalar_one() == 2
+
+
+def test_a_second_profile_with_the_same_name_is_refused(logged_in_client, app):
+    logged_in_client.post("/my-medicine/profiles/new", data={"name": "Sam", "relation": "child"})
+    again = logged_in_client.post("/my-medicine/profiles/new", data={"name": "Sam", "relation": "child"})
+    assert again.status_code == 200 and "You already have a profile called Sam." in text_of(again)
+
+
+def test_conditions_typed_as_free_text_are_recognised(logged_in_client, reference):
+    response = logged_in_client.post("/my-medicine/profiles/new", data={
+        "name": "Uncle Ray", "relation": "other-family", "other_conditions": "gout; CKD stage 3"})
+    pid = int(re.search(r"/profiles/(\d+)", response.location).group(1))
+    page = text_of(logged_in_client.get(add(logged_in_client, pid, "ibuprofen").location))
+    assert "Warning for a health condition" in page and "Chronic kidney disease" in page
+
+
+def test_alert_settings_need_a_profile_when_choosing_some(logged_in_client):
+    response = logged_in_client.post("/my-medicine/alerts/settings", data={"scope": "profiles"})
+    assert response.status_code == 200 and "Choose at least one profile" in text_of(response)
+    assert logged_in_client.post("/my-medicine/alerts/settings", data={"scope": "all"}).status_code == 302
+    assert "Alerts are on for all your profiles, on the site only" in text_of(logged_in_client.get("/my-medicine/alerts"))

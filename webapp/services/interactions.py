@@ -21,6 +21,7 @@ Nothing here touches a database or a request; the result is plain data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -209,6 +210,19 @@ class KnowledgeBase:
             for crule in self._condition_index.get(term, ()):
                 if crule.condition in conditions:
                     found.append(crule)
+        return found
+
+    def conditions_in_text(self, text: str) -> set[str]:
+        """Condition slugs whose name or a synonym appears in free text ("CKD, gout" -> chronic-kidney-disease)."""
+        words = " " + re.sub(r"[^a-z0-9]+", " ", (text or "").lower()) + " "
+        found = set()
+        if words.strip():
+            for slug, info in self.conditions.items():
+                for name in (info.name, *info.synonyms):
+                    phrase = re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
+                    if phrase and f" {phrase} " in words:
+                        found.add(slug)
+                        break
         return found
 
     def condition_name(self, slug: str) -> str:

@@ -97,6 +97,9 @@ def _check_profile(data: ProfileData, known_conditions: Iterable[str]) -> None:
 def create_profile(session: Session, user_id: int, data: ProfileData, known_conditions: Iterable[str]) -> MedProfile:
     _check_profile(data, known_conditions)
     count = session.execute(select(func.count()).select_from(MedProfile).where(MedProfile.user_id == user_id)).scalar_one()
+    if session.execute(select(MedProfile.id).where(MedProfile.user_id == user_id,
+                                                   MedProfile.name == data.name.strip())).first() is not None:
+        raise MyMedsError(f"You already have a profile called {data.name.strip()}.", "name")
     if count >= MAX_PROFILES:
         raise MyMedsError(f"You can keep up to {MAX_PROFILES} profiles. Remove one you no longer need first.", "name")
     profile = MedProfile(user_id=user_id, name=data.name.strip(), relation=data.relation, is_self=False,
@@ -286,15 +289,21 @@ def add_medicine(session: Session, profile: MedProfile, source: SaveSource, deta
         raise MyMedsError(f"A list can hold up to {MAX_MEDICINES} medicines. Remove ones that were stopped long ago first.",
                           "name")
     kind = source.kind if source.kind in MEDICINE_KINDS else "other"
+    name = (f"{source.matched_brand} ({source.name})" if source.matched_brand else source.name)[:300]
+    strength = (details.strength or source.strength)[:120]
+    same = session.execute(select(SavedMedicine.id).where(
+        SavedMedicine.profile_id == profile.id, SavedMedicine.status == "active", SavedMedicine.name == name,
+        SavedMedicine.strength == strength).limit(1)).first()
+    if same is not None:
+        # A double submit, or the same thing saved twice: keep one.
+        raise MyMedsError(f"{name}{' ' + strength if strength else ''} is already on the list of {profile.name}.", "name")
     medicine = SavedMedicine(
         profile_id=profile.id, user_id=profile.user_id, kind=kind,
         drug_id=source.item_id if source.kind == "drug" else None,
         product_id=source.item_id if source.kind == "product" else None,
         pill_id=source.item_id if source.kind == "pill" else None,
-        name=(f"{source.matched_brand} ({source.name})" if source.matched_brand else source.name)[:300],
-        ingredients=list(source.ingredients), brand_names=list(source.brand_names),
-        ndc=source.ndc, labeler=source.labeler[:300],
-        strength=(details.strength or source.strength)[:120], how_taken=details.how_taken[:300],
+        name=name, ingredients=list(source.ingredients), brand_names=list(source.brand_names),
+        ndc=source.ndc, labeler=source.labeler[:300], strength=strength, how_taken=details.how_taken[:300],
         started_on=details.started_on, notes=details.notes, status="active",
     )
     session.add(medicine)
@@ -335,7 +344,12 @@ class ProfileReport:
     unchecked: list[SavedMedicine] = field(default_factory=list)  # saved without known ingredients
 
 
+def profile_conditions(profile: MedProfile, kb: KnowledgeBase) -> set[str]:
+    """The ticked conditions, and those recognised in the free-text "other conditions"."""
+    return set(profile.conditions or ()) | kb.conditions_in_text(profile.other_conditions or "")
+
+
 def profile_report(profile: MedProfile, medicines: Sequence[SavedMedicine], kb: KnowledgeBase) -> ProfileReport:
     active = [m for m in medicines if m.is_active]
-    report = check_interactions(checker_input(active), kb, profile.conditions or ())
+    report = check_interactions(checker_input(active), kb, profile_conditions(profile, kb))
     return ProfileReport(report, [m for m in active if not m.ingredients])
