@@ -122,12 +122,15 @@ def load(database_url: str, count: int, batch: int = 5000) -> None:
 
         print(f"  {refresh_facet_counts(session)} characteristic combinations")
         session.commit()
-        if db.engine.dialect.name == "postgresql":
-            session.execute(db.text("ANALYZE pills"))
-            session.execute(db.text("ANALYZE pill_imprint_keys"))
-        else:
-            session.execute(db.text("ANALYZE"))
-        session.commit()
+        session.remove()
+        # Fresh statistics (and on PostgreSQL a visibility map, so index-only scans stay index-only).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if db.engine.dialect.name == "postgresql":
+                connection.execute(db.text("VACUUM ANALYZE pills"))
+                connection.execute(db.text("VACUUM ANALYZE pill_imprint_keys"))
+                connection.execute(db.text("VACUUM ANALYZE pill_facet_counts"))
+            else:
+                connection.execute(db.text("ANALYZE"))
         print(f"Loaded {count} SYNTHETIC pills in {time.perf_counter() - started:.1f} s.")
 
 

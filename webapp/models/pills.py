@@ -25,9 +25,10 @@ class Pill(db.Model):
         CheckConstraint("source IN ('spl', 'pillbox', 'seed')", name="source"),
         CheckConstraint("score IS NULL OR score BETWEEN 1 AND 9", name="score"),
         CheckConstraint("size_mm IS NULL OR size_mm > 0", name="size_mm"),
-        # Searches without an imprint read one characteristics combination at a time
+        # Searches without an imprint read one combination of characteristics at a time
         # (see PillFacetCount), in id order: an index seek with no sort.
-        Index("ix_pills_facets", "shape", "color1", "color2", "size_mm", "score", "id"),
+        Index("ix_pills_facet_key", "facet_key", "id"),
+        Index("ix_pills_coarse_key", "coarse_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +56,10 @@ class Pill(db.Model):
     image_ref: Mapped[str] = mapped_column(String(300), default="")
     photo_path: Mapped[str | None] = mapped_column(String(300))
     drug_id: Mapped[int | None] = mapped_column(ForeignKey("drugs.id", ondelete="SET NULL"), index=True)
+    # shape|color1|color2|size|score, written by pill_search.refresh_facet_counts (one
+    # equality instead of five columns, some of them NULL, which planners cannot seek in order).
+    facet_key: Mapped[str | None] = mapped_column(String(80))
+    coarse_key: Mapped[str | None] = mapped_column(String(80))  # the same without the size
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -94,13 +99,25 @@ class PillImprintKey(db.Model):
 
 class PillFacetCount(db.Model):
     """How many pills share one combination of characteristics. Searches without an
-    imprint rank these few thousand rows instead of counting and sorting thousands of
-    pills; pill_search.refresh_facet_counts rebuilds the table after every import."""
+    imprint rank these rows instead of counting and sorting thousands of pills:
+    level "coarse" (shape, colours, score) when no size is asked, "fine" (with the size)
+    when it is. pill_search.refresh_facet_counts rebuilds the table after every import."""
 
     __tablename__ = "pill_facet_counts"
-    __table_args__ = (Index("ix_pill_facet_counts_shape_color1", "shape", "color1"),)
+    __table_args__ = (
+        UniqueConstraint("level", "facet_key", name="uq_pill_facet_counts_level_facet_key"),
+        CheckConstraint("level IN ('coarse', 'fine')", name="level"),
+        Index("ix_pill_facet_counts_level_shape_color1", "level", "shape", "color1"),
+        # Colour-only searches: either colour, through two indexes (OR), never a scan.
+        Index("ix_pill_facet_counts_level_color1", "level", "color1"),
+        Index("ix_pill_facet_counts_level_color2", "level", "color2"),
+        Index("ix_pill_facet_counts_level_shape_size", "level", "shape", "size_mm"),
+        Index("ix_pill_facet_counts_level_size", "level", "size_mm"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(6))
+    facet_key: Mapped[str] = mapped_column(String(80))
     shape: Mapped[str] = mapped_column(String(10))
     color1: Mapped[str | None] = mapped_column(String(10))
     color2: Mapped[str | None] = mapped_column(String(10))

@@ -5,7 +5,7 @@ Two plans, both free of full scans:
 
 - with an imprint: seeks (equality or prefix range) on pill_imprint_keys find the few
   candidate pills; the database filters them by colour, shape, size and score, orders
-  them by the same points pill_match gives (then name, then id) and counts them;
+  them by the same points pill_match gives (then by id, i.e. import order) and counts them;
 - without an imprint (colour, shape, size, score only), thousands of pills can match, so
   we rank the combinations of characteristics in pill_facet_counts (a few thousand rows)
   with pill_match, and read just the page's pills, one combination at a time, by an index
@@ -114,15 +114,33 @@ def set_imprint_keys(pill: Pill) -> None:
                          for k, raw, folded in imprint_key_rows(pill.imprint)]
 
 
+_COARSE_KEY = ("shape || '|' || COALESCE(color1, '') || '|' || COALESCE(color2, '') || '|' || "
+               "COALESCE(CAST(score AS VARCHAR), '')")
+_FACET_KEY = f"{_COARSE_KEY} || '|' || COALESCE(CAST(size_mm AS VARCHAR), '')"
+
+
 def refresh_facet_counts(session: Session) -> int:
-    """Rebuild pill_facet_counts from pills (after any import). Returns the number of combinations."""
+    """Bring pills.facet_key / coarse_key up to date and rebuild pill_facet_counts (after
+    any import). Returns the number of fine combinations."""
+    session.flush()
+    session.execute(text(
+        f"UPDATE pills SET facet_key = {_FACET_KEY}, coarse_key = {_COARSE_KEY} WHERE shape IS NOT NULL "
+        f"AND (facet_key IS NULL OR coarse_key IS NULL OR facet_key <> {_FACET_KEY})"
+    ))
+    session.execute(text("UPDATE pills SET facet_key = NULL, coarse_key = NULL "
+                         "WHERE shape IS NULL AND facet_key IS NOT NULL"))
     session.execute(text("DELETE FROM pill_facet_counts"))
     session.execute(text(
-        "INSERT INTO pill_facet_counts (shape, color1, color2, size_mm, score, pills) "
-        "SELECT shape, color1, color2, size_mm, score, COUNT(*) FROM pills WHERE shape IS NOT NULL "
-        "GROUP BY shape, color1, color2, size_mm, score"
+        "INSERT INTO pill_facet_counts (level, facet_key, shape, color1, color2, size_mm, score, pills) "
+        "SELECT 'fine', facet_key, MIN(shape), MIN(color1), MIN(color2), MIN(size_mm), MIN(score), COUNT(*) "
+        "FROM pills WHERE facet_key IS NOT NULL GROUP BY facet_key"
     ))
-    return session.execute(text("SELECT COUNT(*) FROM pill_facet_counts")).scalar_one()
+    session.execute(text(
+        "INSERT INTO pill_facet_counts (level, facet_key, shape, color1, color2, size_mm, score, pills) "
+        "SELECT 'coarse', coarse_key, MIN(shape), MIN(color1), MIN(color2), NULL, MIN(score), COUNT(*) "
+        "FROM pills WHERE coarse_key IS NOT NULL GROUP BY coarse_key"
+    ))
+    return session.execute(text("SELECT COUNT(*) FROM pill_facet_counts WHERE level = 'fine'")).scalar_one()
 
 
 # --- SQL pieces shared by both plans -----------------------------------------------------
@@ -214,7 +232,10 @@ def _imprint_statement(query: pm.PillQuery, limit: int, offset: int):
     token_where = " AND ".join(["t.kind = 'token'", "t.key_fold = :driver", *others])
     _add_characteristics(sql, query, "p")
     points = " + ".join(["hits.points", *sql.points])
-    where = " AND ".join(sql.conditions) or "1 = 1"
+    # Rank and count on the lookup table alone; join pills only when a characteristic filters.
+    ranked_from = "hits"
+    if sql.conditions:
+        ranked_from += f" JOIN pills p ON p.id = hits.pill_id WHERE {' AND '.join(sql.conditions)}"
     sql.bind("limit", limit)
     sql.bind("offset", offset)
     return sql.statement(
@@ -227,18 +248,20 @@ def _imprint_statement(query: pm.PillQuery, limit: int, offset: int):
         f" SELECT t.pill_id, CASE WHEN {' AND '.join(raw_checks)}"
         f" THEN {pm.IMPRINT_TOKEN} ELSE {pm.IMPRINT_MISREAD_TOKEN} END AS points"
         f" FROM pill_imprint_keys t WHERE {token_where}"
-        "), hits AS (SELECT pill_id, MAX(points) AS points FROM imprint_rows GROUP BY pill_id)"
-        f" SELECT p.id AS id, {points} AS rank_points, COUNT(*) OVER () AS total"
-        f" FROM hits JOIN pills p ON p.id = hits.pill_id WHERE {where}"
-        " ORDER BY rank_points DESC, p.name, p.id LIMIT :limit OFFSET :offset"
+        "), hits AS (SELECT pill_id, MAX(points) AS points FROM imprint_rows GROUP BY pill_id),"
+        f" ranked AS (SELECT hits.pill_id, {points} AS rank_points, COUNT(*) OVER () AS total FROM {ranked_from}"
+        " ORDER BY rank_points DESC, hits.pill_id LIMIT :limit OFFSET :offset)"
+        f" SELECT {_PILL_COLUMNS}, ranked.rank_points, ranked.total"
+        " FROM ranked JOIN pills p ON p.id = ranked.pill_id LEFT JOIN drugs d ON d.id = p.drug_id"
+        " ORDER BY ranked.rank_points DESC, p.id"
     ), sql.params
 
 
-def _imprint_page(session: Session, query: pm.PillQuery, page: int, per_page: int) -> tuple[list[int], int]:
+def _imprint_page(session: Session, query: pm.PillQuery, page: int, per_page: int) -> tuple[list[PillSummary], int]:
     stmt, params = _imprint_statement(query, per_page, (page - 1) * per_page)
     rows = session.execute(stmt, params).all()
     if rows:
-        return [row.id for row in rows], rows[0].total
+        return [_summary(row) for row in rows], rows[0].total
     if page == 1:
         return [], 0
     stmt, params = _imprint_statement(query, 1, 0)  # past the last page: still say how many there are
@@ -254,7 +277,8 @@ def _combinations_statement(query: pm.PillQuery, start: int, end: int):
     how many pills come before each, and the total."""
     sql = _Sql()
     _add_characteristics(sql, query, "f")
-    where = " AND ".join(sql.conditions) or "1 = 1"
+    level = "fine" if query.size_mm is not None else "coarse"
+    where = " AND ".join([f"f.level = '{level}'", *sql.conditions])
     points = " + ".join(sql.points) or "0"
     closeness = "ABS(f.size_mm - :size_mm)" if query.size_mm is not None else "0"
     sql.bind("size_mm", query.size_mm)
@@ -262,32 +286,26 @@ def _combinations_statement(query: pm.PillQuery, start: int, end: int):
     sql.bind("end", end)
     return sql.statement(
         "WITH ranked AS ("
-        f" SELECT f.shape, f.color1, f.color2, f.size_mm, f.score, f.pills, {points} AS rank_points,"
+        f" SELECT f.facet_key, f.shape, f.color1, f.color2, f.size_mm, f.score, f.pills, {points} AS rank_points,"
         f" {closeness} AS closeness FROM pill_facet_counts f WHERE {where}"
         "), running AS ("
         " SELECT ranked.*, SUM(pills) OVER (ORDER BY rank_points DESC, closeness, shape, color1, color2, size_mm,"
         " score ROWS UNBOUNDED PRECEDING) AS upto, SUM(pills) OVER () AS total FROM ranked"
         ")"
-        " SELECT shape, color1, color2, size_mm, score, pills, upto, total FROM running"
+        " SELECT facet_key, pills, upto, total FROM running"
         " WHERE (upto > :start AND upto - pills < :end) OR upto = total ORDER BY upto"
     ), sql.params
 
 
-def _combination_ids(session: Session, combo, limit: int, offset: int) -> list[int]:
-    conditions, params = [], {"limit": limit, "offset": offset}
-    for column in ("shape", "color1", "color2", "size_mm", "score"):
-        value = getattr(combo, column)
-        if value is None:
-            conditions.append(f"{column} IS NULL")
-        else:
-            conditions.append(f"{column} = :{column}")
-            params[column] = value
-    stmt = text(f"SELECT id FROM pills WHERE {' AND '.join(conditions)} ORDER BY id LIMIT :limit OFFSET :offset")
-    return [row.id for row in session.execute(stmt, params)]
+def _combination_ids(session: Session, level: str, facet_key: str, limit: int, offset: int) -> list[int]:
+    column = "facet_key" if level == "fine" else "coarse_key"
+    stmt = text(f"SELECT id FROM pills WHERE {column} = :key ORDER BY id LIMIT :limit OFFSET :offset")
+    return [row.id for row in session.execute(stmt, {"key": facet_key, "limit": limit, "offset": offset})]
 
 
 def _characteristics_page(session: Session, query: pm.PillQuery, page: int, per_page: int) -> tuple[list[int], int]:
     start, end = (page - 1) * per_page, page * per_page
+    level = "fine" if query.size_mm is not None else "coarse"
     stmt, params = _combinations_statement(query, start, end)
     combos = session.execute(stmt, params).all()
     if not combos:
@@ -299,37 +317,41 @@ def _characteristics_page(session: Session, query: pm.PillQuery, page: int, per_
         if combo.upto <= start or before >= end:
             continue  # the last combination, read only for the total
         offset = max(0, start - before)
-        ids += _combination_ids(session, combo, min(combo.upto, end) - before - offset, offset)
+        ids += _combination_ids(session, level, combo.facet_key, min(combo.upto, end) - before - offset, offset)
     return ids, total
 
 
 # --- the service ------------------------------------------------------------------------------
 
 
-def _summaries(session: Session, ids: list[int]) -> dict[int, PillSummary]:
+_SUMMARY_FIELDS = ("id", "name", "strength", "imprint", "color1", "color2", "shape", "size_mm", "score",
+                   "product_ndc", "labeler", "dosage_form", "photo_path", "active_ingredients")
+
+
+def _summary(row) -> PillSummary:
+    values = {name: getattr(row, name) for name in _SUMMARY_FIELDS}
+    return PillSummary(**values, drug=DrugLink(row.drug_slug, row.drug_name) if row.drug_slug else None)
+
+
+def _summaries(session: Session, ids: list[int]) -> list[PillSummary]:
     if not ids:
-        return {}
+        return []
     stmt = text(f"SELECT {_PILL_COLUMNS} FROM pills p LEFT JOIN drugs d ON d.id = p.drug_id WHERE p.id IN :ids")
     rows = session.execute(stmt.bindparams(bindparam("ids", expanding=True)), {"ids": ids}).all()
-    found = {}
-    for row in rows:
-        values = row._asdict()
-        slug, name = values.pop("drug_slug"), values.pop("drug_name")
-        found[row.id] = PillSummary(**values, drug=DrugLink(slug, name) if slug else None)
-    return found
+    found = {row.id: _summary(row) for row in rows}
+    return [found[pill_id] for pill_id in ids if pill_id in found]
 
 
 def search(session: Session, query: pm.PillQuery, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
     """One page of matching pills, best first, with the total count."""
     page = max(1, min(int(page), MAX_PAGE))
     if query.imprint_key:
-        ids, total = _imprint_page(session, query, page, per_page)
+        pills, total = _imprint_page(session, query, page, per_page)
     else:
         ids, total = _characteristics_page(session, query, page, per_page)
-    summaries = _summaries(session, ids)
+        pills = _summaries(session, ids)
     results = []
-    for pill_id in ids:
-        pill = summaries[pill_id]
+    for pill in pills:
         match = pm.match_pill(query, facts(pill))
         if match is None:  # cannot happen while SQL and pill_match agree; never show an unexplained result
             continue
@@ -341,11 +363,11 @@ def explain_statements(query: pm.PillQuery) -> list[tuple[object, dict]]:
     """The statements a search runs (for bench/pill_search_bench.py --plans)."""
     if query.imprint_key:
         return [_imprint_statement(query, PER_PAGE, 0)]
+    column = "facet_key" if query.size_mm is not None else "coarse_key"
     return [
         _combinations_statement(query, 0, PER_PAGE),
-        (text("SELECT id FROM pills WHERE shape = :shape AND color1 = :color1 AND color2 IS NULL AND size_mm = :size "
-              "AND score = :score ORDER BY id LIMIT 20 OFFSET 0"),
-         {"shape": "C48348", "color1": "C48325", "size": 10.0, "score": 1}),
+        (text(f"SELECT id FROM pills WHERE {column} = :key ORDER BY id LIMIT 20 OFFSET 0"),
+         {"key": "C48348|C48325||1|10.0" if query.size_mm is not None else "C48348|C48325||1"}),
     ]
 
 
