@@ -97,3 +97,13 @@ def test_site_search(page, axe_check):
     page.get_by_role("button", name="Search").click()
     page.get_by_text("No results for").wait_for()
     axe_check(page)
+
+
+def test_expert_perspective_and_its_related_article(page, axe_check):
+    page.goto("/health-centers/pancreatic-cancer")
+    page.locator(".content-main").get_by_role("link", name="Choosing Where to Have Pancreatic Surgery").click()
+    page.get_by_role("heading", level=1, name=re.compile("Choosing Where to Have Pancreatic Surgery")).wait_for()
+    assert page.get_by_text("Sample content.").is_visible()
+    axe_check(page)
+    page.get_by_role("region", name="Related articles").get_by_role("link", name="Whipple Procedure").click()
+    page.get_by_role("heading", level=1, name=re.compile("The Whipple Procedure")).wait_for()

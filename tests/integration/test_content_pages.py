@@ -45,6 +45,8 @@ def test_center_page_groups_articles_by_kind(page):
     pdq = html.index(">PDQ summaries</h2>")
     features = html.index(">Features</h2>")
     assert pdq < html.index(ARTICLE) < features < html.index(WHIPPLE)
+    perspectives = html.index(">Expert perspectives</h2>")
+    assert features < perspectives < html.index("/health-centers/pancreatic-cancer/choosing-where-to-have-pancreatic-surgery")
     assert "Today on HealthDesk" in html
 
 
@@ -114,6 +116,11 @@ def test_related_card_next_article_and_their_pages(page):
         other = page(path)
         assert "Sample content." in other and "Sources</h2>" in other
     assert "Pancreaticoduodenectomy" in page(WHIPPLE)
+    # Related articles not shown as a card in the text are listed at the end.
+    assert "Related articles</h2>" not in html
+    perspective = page("/health-centers/pancreatic-cancer/choosing-where-to-have-pancreatic-surgery")
+    listed = perspective[perspective.index("Related articles</h2>"):]
+    assert f'href="{WHIPPLE}">Whipple Procedure</a>' in listed[:800]
 
 
 def test_attribution_in_pdq_citation_format(page):

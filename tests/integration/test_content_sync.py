@@ -20,13 +20,13 @@ def _copy_content(tmp_path):
 def test_cli_sync_loads_then_changes_nothing(runner, app):
     first = runner.invoke(args=["content", "sync"])
     assert first.exit_code == 0, first.output
-    assert "Articles: added 3, changed 0, removed 0, unchanged 0" in first.output
+    assert "Articles: added 4, changed 0, removed 0, unchanged 0" in first.output
     assert "added: pnet-treatment-option-overview" in first.output
     second = runner.invoke(args=["content", "sync"])
     assert second.exit_code == 0, second.output
-    assert "Articles: added 0, changed 0, removed 0, unchanged 3" in second.output
+    assert "Articles: added 0, changed 0, removed 0, unchanged 4" in second.output
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Article)) == 3
+        assert db.session.scalar(select(func.count()).select_from(Article)) == 4
         assert db.session.scalar(select(func.count()).select_from(HealthCenter)) == 1
         assert site_search.search(db.session, "radioembolization").hits[0].key == "pnet-treatment-option-overview"
 
@@ -67,4 +67,4 @@ def test_seed_step_loads_the_articles(app_ctx):
     messages: list[str] = []
     content_loader.seed(db.session, messages.append)
     db.session.commit()
-    assert any(m.startswith("Articles: added 3") for m in messages)
+    assert any(m.startswith("Articles: added 4") for m in messages)

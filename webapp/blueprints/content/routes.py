@@ -134,12 +134,16 @@ def article(center_slug: str, article_slug: str):
 def _render_article(center_slug: str, article_slug: str, **holes) -> str:
     article = content_queries.get_article(db.session, center_slug, article_slug) or abort(404)
     next_article = content_queries.articles_by_slug(db.session, [article.next_slug] if article.next_slug else [])
+    # Related articles not already recommended by a card inside the text.
+    related = [a for a in content_queries.articles_by_slug(db.session, article.related_slugs)
+               if f'id="related-{a.slug}"' not in article.body_html]
     canonical = _canonical("content.article", center_slug=center_slug, article_slug=article_slug)
     return render_template(
         "content/article.html",
         article=article,
         center=article.center,
         next_article=next_article[0] if next_article else None,
+        related=related,
         today_cards=content_queries.today_on_healthdesk(db.session, exclude_slug=article.slug),
         canonical=canonical,
         json_ld=content_queries.article_json_ld(article, canonical, _canonical("content.center", slug=center_slug)),
