@@ -562,6 +562,8 @@ def sync(session: Session, folder: Path = CONTENT_DIR, echo: Callable[[str], Non
 
 
 def _index_for_search(session: Session, content: ContentSet) -> None:
+    # A no-op once the migrations have made the search objects; lets a fresh database seed anyway.
+    site_search.install(session.connection())
     for center in content.centers:
         site_search.index_document(session, SEARCH_KIND_CENTER, center.slug, center.name,
                                    f"{center.summary} {content_render.plain_text(center.intro_html)}", center_path(center.slug))
