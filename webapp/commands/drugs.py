@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..extensions import db
 from ..services import drugsatfda_import
@@ -19,6 +19,7 @@ def register(app: Flask, import_group: AppGroup) -> None:
 
 @click.command("drugsatfda")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
 def import_drugsatfda(directory: Path) -> None:
     """Load Products.txt, Applications.txt and MarketingStatus*.txt from DIRECTORY (idempotent)."""
     started = time.monotonic()

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..models._types import utcnow
 from ..models.drugs import Drug, DrugForm, Ingredient, Product, ProductIngredient, drug_ingredients
 from . import drug_search
 
@@ -231,7 +232,7 @@ def _bulk_ingredient_ids(session: Session, names: set[str], report: ImportReport
     known = dict(session.execute(select(Ingredient.name, Ingredient.id)).all())
     missing = sorted(n for n in names if n and n not in known)
     if missing:
-        session.execute(insert(Ingredient), [{"name": n[:200]} for n in missing])
+        drug_search.bulk_insert(session, Ingredient.__table__, [{"name": n[:200]} for n in missing])
         report.ingredients_created += len(missing)
         known = dict(session.execute(select(Ingredient.name, Ingredient.id)).all())
     return known
@@ -267,8 +268,7 @@ def _sync_product_ingredients(session: Session, products: dict[tuple[str, str], 
     stale_set = set(stale)
     new = [{"product_id": p, "ingredient_id": i, **extra} for (p, i), extra in wanted.items()
            if (p, i) not in existing or (p, i) in stale_set]
-    for start in range(0, len(new), 5000):
-        session.execute(table.insert(), new[start:start + 5000])
+    drug_search.bulk_insert(session, table, new)
 
 
 def upsert_products(session: Session, products: dict[tuple[str, str], dict], report: ImportReport,
@@ -279,6 +279,7 @@ def upsert_products(session: Session, products: dict[tuple[str, str], dict], rep
         for row in session.execute(select(Product.id, Product.appl_no, Product.product_no, *columns))
     }
     new_rows, changed_rows = [], []
+    now = utcnow()
     for key, values in products.items():
         current = existing.get(key)
         if current is None:
@@ -287,9 +288,10 @@ def upsert_products(session: Session, products: dict[tuple[str, str], dict], rep
             changed_rows.append({"id": current.id, **{name: values[name] for name in _COMPARED}})
         else:
             report.unchanged += 1
-    for start in range(0, len(new_rows), 5000):
-        session.execute(insert(Product), new_rows[start:start + 5000])
-        progress(f"  inserted {min(start + 5000, len(new_rows))}/{len(new_rows)} new products")
+    for start in range(0, len(new_rows), 10000):
+        drug_search.bulk_insert(session, Product.__table__,
+                                [{**row, "imported_at": now} for row in new_rows[start:start + 10000]])
+        progress(f"  inserted {min(start + 10000, len(new_rows))}/{len(new_rows)} new products")
     if changed_rows:
         session.execute(update(Product), changed_rows)
     report.inserted, report.updated = len(new_rows), len(changed_rows)
@@ -331,9 +333,14 @@ def link_products_to_drugs(session: Session) -> int:
                     wanted = drug_id
                     break
         if wanted != current:
-            changes.append({"id": product_id, "drug_id": wanted})
-    if changes:
-        session.execute(update(Product), changes)
+            changes.append((product_id, wanted))
+    by_drug: dict[int | None, list[int]] = defaultdict(list)
+    for product_id, drug_id in changes:
+        by_drug[drug_id].append(product_id)
+    for drug_id, product_ids in by_drug.items():
+        for start in range(0, len(product_ids), 5000):
+            session.execute(update(Product.__table__).where(Product.__table__.c.id.in_(product_ids[start:start + 5000]))
+                            .values(drug_id=drug_id))
     return len(changes)
 
 
