@@ -56,4 +56,4 @@ def test_upgrade_from_empty_matches_models(empty_database_url):
         engine.dispose()
         db.engine.dispose()
     assert differences == [], "a migration is missing for:\n" + "\n".join(_describe(d) for d in differences)
-    assert {"users", "outbox_messages", "alembic_version"} <= tables
+    assert {"users", "outbox_messages", "alembic_version", "search_documents"} <= tables
