@@ -138,3 +138,40 @@ def test_question_expert_answer_best_report_hide(page, axe_check, live_app, live
     page.get_by_role("heading", name=title).wait_for()
     assert page.get_by_text("vitamin B12").count() == 0
     axe_check(page)
+
+
+def test_other_community_pages_pass_axe(page, axe_check, live_app):
+    _make_people(live_app)
+    for url in ("/community/groups/pancreatic-cancer", "/community/groups/pancreatic-cancer?sort=unanswered",
+                "/community/search?q=metformin", "/community/second-opinion"):
+        page.goto(url)
+        assert page.get_by_text("not monitored 24/7").is_visible()
+        axe_check(page)
+
+    _log_in(page, "e2e-reporter@example.com")
+    page.goto("/community/groups/new")
+    page.get_by_label("Group name").fill("Browser Test Circle")
+    page.get_by_label("What is the group for?").fill("A private group made by the browser test.")
+    page.get_by_label("Private: only members you invite can read it").check()
+    axe_check(page)
+    page.get_by_role("button", name="Send for approval").click()
+    page.get_by_text("will be listed once a moderator approves it").wait_for()
+    axe_check(page)
+    page.get_by_role("link", name="Ask in this group").wait_for()
+
+    page.goto("/community/ask?group=heart-health")
+    page.get_by_label("Your question in one line").fill("Which blood pressure readings should I log? (browser test)")
+    page.get_by_label("Details").fill("Morning or evening?")
+    page.get_by_role("button", name="Post question").click()
+    page.get_by_role("link", name="Edit this question").click()
+    page.get_by_role("heading", name="Edit your question").wait_for()
+    axe_check(page)
+    _log_out(page)
+
+    _log_in(page, "e2e-mod@example.com")
+    page.goto("/community/moderation")
+    group = page.locator(".card", has_text="Browser Test Circle")
+    axe_check(page)
+    group.get_by_role("button", name="Approve").click()
+    page.get_by_text("Browser Test Circle is approved").wait_for()
+    axe_check(page)
