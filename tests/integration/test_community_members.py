@@ -242,3 +242,17 @@ def test_rerender_and_reindex_commands(app, runner, client, thread_id):
     page = html(client, f"/community/threads/{thread_id}")
     assert "<script>alert(1)" not in page and "<strong>tired</strong>" in page
     assert "Is it normal" in html(client, "/community/search?q=metformin")
+
+
+def test_a_race_on_a_unique_row_gives_a_message_not_a_500(app, other, thread_id, monkeypatch):
+    from webapp.models.community import CommunityMembership
+    from webapp.services import community_posts
+
+    # Simulate a second click that slipped past the "already a member?" check.
+    monkeypatch.setattr(community_posts, "is_member", lambda *_args: False)
+    assert other.post("/community/groups/heart-health/join").status_code == 302
+    response = other.post("/community/groups/heart-health/join", headers={"Referer": "http://localhost/community/groups/heart-health"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/community/groups/heart-health")
+    assert "already done" in other.get("/community/groups/heart-health").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(db.func.count()).select_from(CommunityMembership)).scalar_one() == 1

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from ...database import immediate_transactions
 from ...extensions import db, limiter
 from ...models.community import CommunityGroup, CommunityPost, CommunityThread
-from ...security import no_store
+from ...security import is_safe_next, no_store
 from ...services import community_moderation as moderation
 from ...services import community_notifications as notifications
 from ...services import community_posts as posts
@@ -40,6 +42,24 @@ bp = Blueprint("community", __name__, url_prefix="/community")
 POST_LIMIT = "10 per minute; 60 per hour"
 REPORT_LIMIT = "5 per minute; 30 per day"
 ACTION_LIMIT = "60 per minute"
+
+
+@bp.errorhandler(IntegrityError)
+def _already_done(_exc):
+    """Two clicks racing each other (a vote, a report, joining): the second one finds the first one's row."""
+    db.session.rollback()
+    flash("That was already done: the form was probably sent twice.", "info")
+    target = request.referrer if is_safe_next(_local_path(request.referrer)) else None
+    return redirect(_local_path(target) if target else url_for("community.index"))
+
+
+def _local_path(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _user():
