@@ -6,7 +6,7 @@ from xml.etree import ElementTree  # parses only our own drawings
 
 import pytest
 
-from webapp.services.pill_svg import DIME_MM, PillDrawing, describe, render
+from webapp.services.pill_svg import DIME_MM, PillDrawing, describe, render, true_size_px
 from webapp.services.pill_vocab import SHAPES
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -45,3 +45,10 @@ def test_imprint_text_is_escaped():
 def test_product_without_shape_gets_a_placeholder():
     svg = render(PillDrawing(None, ("C48326",), None, None, None))
     assert "No drawing" in svg
+
+
+def test_true_size_matches_the_millimetres_of_the_drawing():
+    drawing = PillDrawing("A", ("C48325",), "C48348", 10.0, 1)
+    root = ElementTree.fromstring(render(drawing))  # noqa: S314
+    width_mm = float(root.get("width").removesuffix("mm"))
+    assert true_size_px(drawing)[0] == round(width_mm * 96 / 25.4)

@@ -139,6 +139,26 @@ def describe(pill: PillDrawing) -> str:
             f"shown to scale beside a US dime ({DIME_MM:g} mm across) and a ruler in millimetres.")
 
 
+def _layout(pill: PillDrawing, shape_name: str) -> tuple[float, float, float, float, int, float, float]:
+    length = float(pill.size_mm) if pill.size_mm and 0 < pill.size_mm <= 60 else DEFAULT_SIZE_MM
+    width = length * ASPECT.get(shape_name, 1.0)
+    pill_box = max(length, 8.0)
+    body_h = max(width, DIME_MM)
+    ruler_len = max(20, int(math.ceil(max(length, DIME_MM) / 5.0) * 5))
+    canvas_w = max(MARGIN + pill_box + MARGIN * 2 + DIME_MM + MARGIN, ruler_len + 2 * MARGIN)
+    canvas_h = MARGIN + body_h + 4.5 + MARGIN + 8.0
+    return length, width, pill_box, body_h, ruler_len, canvas_w, canvas_h
+
+
+def true_size_px(pill: PillDrawing) -> tuple[int, int]:
+    """The drawing's size in CSS pixels when shown at true size (CSS: 96 px = 25.4 mm)."""
+    shape = SHAPE_BY_CODE.get(pill.shape or "")
+    if shape is None:
+        return round(40 * 96 / 25.4), round(12 * 96 / 25.4)
+    *_rest, canvas_w, canvas_h = _layout(pill, shape.name)
+    return round(canvas_w * 96 / 25.4), round(canvas_h * 96 / 25.4)
+
+
 def render(pill: PillDrawing) -> str:
     """The SVG document for a pill (a small placeholder when the shape is not recorded)."""
     title = escape(describe(pill))
@@ -148,14 +168,7 @@ def render(pill: PillDrawing) -> str:
                 f'<title>{title}</title><rect width="40" height="12" fill="#f4f4f4"/>'
                 '<text x="20" y="7.5" font-size="3" text-anchor="middle" font-family="sans-serif" fill="#333">'
                 'No drawing</text></svg>')
-    length = float(pill.size_mm) if pill.size_mm and 0 < pill.size_mm <= 60 else DEFAULT_SIZE_MM
-    width = length * ASPECT.get(shape.name, 1.0)
-    pill_box = max(length, 8.0)
-    canvas_w = MARGIN + pill_box + MARGIN * 2 + DIME_MM + MARGIN
-    body_h = max(width, DIME_MM)
-    ruler_len = max(20, int(math.ceil(max(length, DIME_MM) / 5.0) * 5))
-    canvas_w = max(canvas_w, ruler_len + 2 * MARGIN)
-    canvas_h = MARGIN + body_h + 4.5 + MARGIN + 8.0
+    length, width, pill_box, body_h, ruler_len, canvas_w, canvas_h = _layout(pill, shape.name)
     cx, cy = MARGIN + pill_box / 2, MARGIN + body_h / 2
     path = outline_path(shape.name, cx, cy, length, width)
     fills = [COLOUR_BY_CODE[c].hex for c in pill.colours if c in COLOUR_BY_CODE] or ["#F2F2F2"]

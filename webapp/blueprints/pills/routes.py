@@ -36,6 +36,11 @@ def pill_description(pill) -> str:
     return pill_svg.describe(pill_svg.drawing_for(pill))
 
 
+@bp.app_template_global("pill_true_size")
+def pill_true_size(pill) -> tuple[int, int]:
+    return pill_svg.true_size_px(pill_svg.drawing_for(pill))
+
+
 @bp.app_template_global("pill_image_url")
 def pill_image_url(pill) -> str:
     return _image_url(pill)
