@@ -256,3 +256,25 @@ def test_a_race_on_a_unique_row_gives_a_message_not_a_500(app, other, thread_id,
     assert "already done" in other.get("/community/groups/heart-health").get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(select(db.func.count()).select_from(CommunityMembership)).scalar_one() == 1
+
+
+def test_seed_is_idempotent(app_ctx):
+    from webapp.services.community_seed import GROUPS, seed
+
+    messages: list[str] = []
+    seed(db.session, messages.append)
+    seed(db.session, messages.append)
+    db.session.commit()
+    assert messages[0].startswith(f"community groups: {len(GROUPS)} added")
+    assert messages[1].startswith("community groups: 0 added, 0 updated")
+    names = set(db.session.execute(select(CommunityGroup.name)).scalars())
+    assert {"Pancreatic Cancer", "Cancer Caregivers", "Diabetes", "Heart Health", "Mental Health", "Medications & Side Effects"} <= names
+
+
+def test_unread_count_for_visitors_is_zero(app_ctx):
+    from flask_login import AnonymousUserMixin
+
+    from webapp.services.community_notifications import unread_count
+
+    assert unread_count(AnonymousUserMixin()) == 0
+    assert unread_count(None) == 0
