@@ -39,3 +39,23 @@ def today_for_reader(limit: int = 6) -> personalisation.Today:
 
 def today_cards(limit: int = 6):
     return today_for_reader(limit).cards
+
+
+KIND_LABELS = {"alert": "Recall alert", "answer": "Community", "article": "Article", "drug": "Drug guide",
+               "group": "Community group", "thread": "Community"}
+
+
+def sidebar_cards(editorial, *, exclude: tuple[str, str] | None = None, limit: int = 4):
+    """The article sidebar: personal cards for a member who allows it, else `editorial()`.
+
+    Anonymous article pages are served from a per-worker cache, so visitors always get the
+    editorial picks there; their own reading history shapes their home page instead."""
+    from .services.content_queries import Card
+
+    if not current_user.is_authenticated:
+        return editorial()
+    cards = [item for item in today_for_reader(limit + 1).cards if (item.card.kind, item.card.key) != exclude][:limit]
+    if not cards:
+        return editorial()
+    return [Card(title=item.card.title, url=item.card.url, teaser=item.card.summary, label=KIND_LABELS.get(item.card.kind, ""),
+                 reason=item.reason) for item in cards]

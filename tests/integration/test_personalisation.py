@@ -140,3 +140,19 @@ def test_a_visitors_history_lives_in_their_session_only(site, client):
     assert any(r.startswith("Because you read") for r in _reasons(html))
     with site.app_context():
         assert db.session.execute(select(ReadingHistory)).first() is None
+
+
+def _sidebar(html: str) -> str:
+    return html[html.index('aria-labelledby="today-title"'):]
+
+
+def test_article_sidebar_is_editorial_for_visitors_and_personal_for_members(site, client, logged_in_client, user):
+    visitor = client.get("/health-centers/pancreatic-cancer/pnet-treatment-option-overview").get_data(as_text=True)
+    assert "Editor&#39;s pick" in _sidebar(visitor)
+
+    _member_with_signals(site, user)
+    response = logged_in_client.get("/health-centers/pancreatic-cancer/pnet-treatment-option-overview")
+    sidebar = _sidebar(response.get_data(as_text=True))
+    assert "Recall affecting your Metformin" in sidebar
+    assert "Because you saved Metformin" in sidebar
+    assert "no-store" in response.headers["Cache-Control"]

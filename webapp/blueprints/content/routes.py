@@ -17,6 +17,7 @@ from ...services import content_queries, site_search
 from ...services.content_loader import SLUG
 from ...services.content_render import END_POINTS, STUDY_DESIGNS
 from ...templating import current_font_size
+from ...today import sidebar_cards
 from .forms import SiteSearchForm
 
 bp = Blueprint("content", __name__)
@@ -116,7 +117,7 @@ def center(slug: str):
         groups=content_queries.articles_by_kind(db.session, center),
         drugs=drugs,
         group_url=group_url,
-        today_cards=content_queries.today_on_healthdesk(db.session),
+        today_cards=sidebar_cards(lambda: content_queries.today_on_healthdesk(db.session)),
         canonical=_canonical("content.center", slug=center.slug),
     )
 
@@ -144,7 +145,8 @@ def _render_article(center_slug: str, article_slug: str, **holes) -> str:
         center=article.center,
         next_article=next_article[0] if next_article else None,
         related=related,
-        today_cards=content_queries.today_on_healthdesk(db.session, exclude_slug=article.slug),
+        today_cards=sidebar_cards(lambda: content_queries.today_on_healthdesk(db.session, exclude_slug=article.slug),
+                                  exclude=("article", article.slug)),
         canonical=canonical,
         json_ld=content_queries.article_json_ld(article, canonical, _canonical("content.center", slug=center_slug)),
         **holes,
