@@ -297,13 +297,15 @@ def _combinations_statement(query: pm.PillQuery, start: int, end: int):
     ), sql.params
 
 
-def _combination_ids(session: Session, level: str, facet_key: str, limit: int, offset: int) -> list[int]:
+def _combination_pills(session: Session, level: str, facet_key: str, limit: int, offset: int) -> list[PillSummary]:
     column = "facet_key" if level == "fine" else "coarse_key"
-    stmt = text(f"SELECT id FROM pills WHERE {column} = :key ORDER BY id LIMIT :limit OFFSET :offset")
-    return [row.id for row in session.execute(stmt, {"key": facet_key, "limit": limit, "offset": offset})]
+    stmt = text(f"SELECT {_PILL_COLUMNS} FROM pills p LEFT JOIN drugs d ON d.id = p.drug_id "
+                f"WHERE p.{column} = :key ORDER BY p.id LIMIT :limit OFFSET :offset")
+    return [_summary(row) for row in session.execute(stmt, {"key": facet_key, "limit": limit, "offset": offset})]
 
 
-def _characteristics_page(session: Session, query: pm.PillQuery, page: int, per_page: int) -> tuple[list[int], int]:
+def _characteristics_page(session: Session, query: pm.PillQuery, page: int,
+                          per_page: int) -> tuple[list[PillSummary], int]:
     start, end = (page - 1) * per_page, page * per_page
     level = "fine" if query.size_mm is not None else "coarse"
     stmt, params = _combinations_statement(query, start, end)
@@ -311,14 +313,14 @@ def _characteristics_page(session: Session, query: pm.PillQuery, page: int, per_
     if not combos:
         return [], 0
     total = combos[0].total
-    ids: list[int] = []
+    pills: list[PillSummary] = []
     for combo in combos:
         before = combo.upto - combo.pills
         if combo.upto <= start or before >= end:
             continue  # the last combination, read only for the total
         offset = max(0, start - before)
-        ids += _combination_ids(session, level, combo.facet_key, min(combo.upto, end) - before - offset, offset)
-    return ids, total
+        pills += _combination_pills(session, level, combo.facet_key, min(combo.upto, end) - before - offset, offset)
+    return pills, total
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -333,23 +335,13 @@ def _summary(row) -> PillSummary:
     return PillSummary(**values, drug=DrugLink(row.drug_slug, row.drug_name) if row.drug_slug else None)
 
 
-def _summaries(session: Session, ids: list[int]) -> list[PillSummary]:
-    if not ids:
-        return []
-    stmt = text(f"SELECT {_PILL_COLUMNS} FROM pills p LEFT JOIN drugs d ON d.id = p.drug_id WHERE p.id IN :ids")
-    rows = session.execute(stmt.bindparams(bindparam("ids", expanding=True)), {"ids": ids}).all()
-    found = {row.id: _summary(row) for row in rows}
-    return [found[pill_id] for pill_id in ids if pill_id in found]
-
-
 def search(session: Session, query: pm.PillQuery, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
     """One page of matching pills, best first, with the total count."""
     page = max(1, min(int(page), MAX_PAGE))
     if query.imprint_key:
         pills, total = _imprint_page(session, query, page, per_page)
     else:
-        ids, total = _characteristics_page(session, query, page, per_page)
-        pills = _summaries(session, ids)
+        pills, total = _characteristics_page(session, query, page, per_page)
     results = []
     for pill in pills:
         match = pm.match_pill(query, facts(pill))
@@ -366,7 +358,8 @@ def explain_statements(query: pm.PillQuery) -> list[tuple[object, dict]]:
     column = "facet_key" if query.size_mm is not None else "coarse_key"
     return [
         _combinations_statement(query, 0, PER_PAGE),
-        (text(f"SELECT id FROM pills WHERE {column} = :key ORDER BY id LIMIT 20 OFFSET 0"),
+        (text(f"SELECT {_PILL_COLUMNS} FROM pills p LEFT JOIN drugs d ON d.id = p.drug_id "
+              f"WHERE p.{column} = :key ORDER BY p.id LIMIT 20 OFFSET 0"),
          {"key": "C48348|C48325||1|10.0" if query.size_mm is not None else "C48348|C48325||1"}),
     ]
 
