@@ -116,3 +116,18 @@ def test_never_more_than_the_limit_plus_urgent(limit):
 def test_empty_catalog_gives_only_urgent_items():
     alert = Alert("recall-1", "Recall", "/alerts/1", "atorvastatin", NOW)
     assert [r.card.kind for r in recommend(Signals(unread_alerts=(alert,)), [], NOW)] == ["alert"]
+
+
+def test_newsletter_order_puts_recalls_of_saved_medicines_first_then_interests():
+    from webapp.services.recommend import NewsItem, order_news
+
+    items = [
+        NewsItem("article:whipple", "article", frozenset({"center:pancreatic-cancer"})),
+        NewsItem("recall:1", "recall", frozenset({"ingredient:lisinopril"})),
+        NewsItem("thread:7", "thread", frozenset({"group:diabetes"})),
+        NewsItem("recall:2", "recall", frozenset({"ingredient:metformin", "name:glucophage"})),
+    ]
+    signals = Signals(saved_medicines=(METFORMIN,), groups=(("diabetes", "Diabetes"),))
+    assert [items[i].key for i in order_news(items, signals)] == ["recall:2", "thread:7", "article:whipple", "recall:1"]
+    assert order_news(items, Signals(personalise=False, saved_medicines=(METFORMIN,))) == [0, 1, 2, 3]
+    assert order_news(items, Signals()) == [0, 1, 2, 3]

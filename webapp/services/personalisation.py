@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..areas import module_exists
 from ..models.personalisation import PersonalisationSettings, ReadingHistory
-from .recommend import Alert, Answer, Card, Recommendation, SavedMedicine, Signals, recommend
+from .recommend import Alert, Answer, Card, NewsItem, Recommendation, SavedMedicine, Signals, order_news, recommend
 
 HISTORY_USED = 20           # most recent reads that shape recommendations
 VISITOR_HISTORY_LIMIT = 20  # kept in the visitor's own session cookie, nowhere else
@@ -162,8 +162,19 @@ def member_groups(session: Session, user_id: int) -> tuple[tuple[str, str], ...]
 
 
 def _topics(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
-    """Newsletter topics the member confirmed (wired once the newsletter area lands)."""
-    return ()
+    """Newsletter topics the member confirmed."""
+    if not module_exists("webapp.models.newsletter"):
+        return ()
+    from ..models.newsletter import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
+
+    rows = session.execute(
+        select(NewsletterTopic.slug, NewsletterTopic.name)
+        .join(NewsletterSubscription, NewsletterSubscription.topic_id == NewsletterTopic.id)
+        .join(NewsletterSubscriber, NewsletterSubscriber.id == NewsletterSubscription.subscriber_id)
+        .where(NewsletterSubscriber.user_id == user_id, NewsletterSubscriber.status == "confirmed")
+        .order_by(NewsletterTopic.name)
+    )
+    return tuple((slug, name) for slug, name in rows)
 
 
 def _alerts(session: Session, user_id: int, link: Link) -> tuple[Alert, ...]:
@@ -228,6 +239,39 @@ def build_signals(session: Session, user_id: int, link: Link) -> Signals:
         unread_answers=_answers(session, user_id, link),
         read=tuple(recent_reads(session, user_id)) if settings.keep_history else (),
     )
+
+
+def order_newsletter_items(session: Session, user, items: list) -> list:
+    """The order of a newsletter issue's items for one recipient (editorial for visitors
+    and for members who turned personalisation off). Items carry `kind` and `facts`."""
+    if user is None or not get_settings(session, user.id).personalise:
+        return list(items)
+    signals = Signals(saved_medicines=_saved_medicines(session, user.id), groups=member_groups(session, user.id))
+    group_slugs = _group_slugs(session, {item.facts.get("group_id") for item in items if item.kind == "thread"})
+    news = [NewsItem(item.key, item.kind, frozenset(_news_tags(item, group_slugs))) for item in items]
+    return [items[i] for i in order_news(news, signals)]
+
+
+def _group_slugs(session: Session, ids: set) -> dict[int, str]:
+    ids = {i for i in ids if isinstance(i, int)}
+    if not ids or not module_exists("webapp.models.community"):
+        return {}
+    from ..models.community import CommunityGroup
+
+    return dict(session.execute(select(CommunityGroup.id, CommunityGroup.slug).where(CommunityGroup.id.in_(ids))).all())
+
+
+def _news_tags(item, group_slugs: dict[int, str]) -> set[str]:
+    facts = item.facts or {}
+    if item.kind == "recall":
+        names = [str(n).lower() for n in facts.get("drug_names", [])]
+        return {f"ingredient:{n}" for n in names} | {f"name:{n}" for n in names}
+    if item.kind == "thread" and facts.get("group_id") in group_slugs:
+        return {f"group:{group_slugs[facts['group_id']]}"}
+    if item.kind == "article" and facts.get("center"):
+        # A health center and its community group share a slug (pancreatic-cancer).
+        return {f"center:{facts['center']}", f"group:{facts['center']}"}
+    return set()
 
 
 # --- catalog --------------------------------------------------------------------------

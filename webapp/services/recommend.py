@@ -226,3 +226,31 @@ def recommend(
     ranked.sort(key=lambda r: (-r.score, r.card.kind, r.card.key))
     rest = _with_variety(ranked, max(limit - len(urgent), 0), per_kind)
     return urgent + rest
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    """One item of a newsletter issue, as the ordering sees it."""
+
+    key: str
+    kind: str                      # article | recall | thread
+    tags: frozenset[str] = frozenset()
+
+
+def order_news(items: Sequence[NewsItem], signals: Signals) -> list[int]:
+    """Positions of `items` in the order one member should read them.
+
+    Recalls of a medicine they saved come first, then items about their medicines, groups
+    or topics; everything else keeps the editors' order. Without personalisation the
+    editors' order is kept as it is."""
+    if not signals.personalise:
+        return list(range(len(items)))
+    saved_tags = set().union(*(m.tags() | {f"name:{m.name.lower()}"} for m in signals.saved_medicines))
+    interest_tags = saved_tags | {f"group:{slug}" for slug, _ in signals.groups} | {f"topic:{slug}" for slug, _ in signals.topics}
+
+    def tier(item: NewsItem) -> int:
+        if item.kind == "recall" and item.tags & saved_tags:
+            return 2
+        return 1 if item.tags & interest_tags else 0
+
+    return sorted(range(len(items)), key=lambda i: (-tier(items[i]), i))
