@@ -303,7 +303,8 @@ class DrugSearchTerm(db.Model):
     __tablename__ = "drug_search_terms"
     __table_args__ = (
         CheckConstraint("target_type IN ('drug', 'product', 'condition')", name="target_type"),
-        Index("ix_drug_search_terms_type_key", "target_type", "key"),
+        # Covering index for the prefix lookups (type, key range, best weights first).
+        Index("ix_drug_search_terms_type_key", "target_type", "key", "weight", "id"),
         Index("ix_drug_search_terms_target", "target_type", "target_key"),
     )
 

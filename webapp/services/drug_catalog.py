@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models.drugs import (
@@ -20,6 +20,7 @@ from ..models.drugs import (
     ConditionSynonym,
     Drug,
     DrugClass,
+    DrugName,
     Ingredient,
     Product,
     ProductIngredient,
@@ -158,21 +159,40 @@ class Result:
     typo: bool = False
 
 
-def _product_group_details(session: Session, slugs: list[str]) -> dict[str, dict]:
+_p = Product.__table__
+_pi = ProductIngredient.__table__
+_ing = Ingredient.__table__
+_d = Drug.__table__
+_dn = DrugName.__table__
+# Built once (Core, bound parameters): search result details cost a few index lookups.
+_GROUP_STATUSES = (select(_p.c.slug, _p.c.marketing_status, func.min(_p.c.brand_name))
+                   .where(_p.c.slug.in_(bindparam("slugs", expanding=True))).group_by(_p.c.slug, _p.c.marketing_status))
+_GROUP_INGREDIENTS = (
+    select(_p.c.slug, _ing.c.name).join(_pi, _pi.c.product_id == _p.c.id).join(_ing, _ing.c.id == _pi.c.ingredient_id)
+    .where(_p.c.id.in_(select(func.min(_p.c.id)).where(_p.c.slug.in_(bindparam("slugs", expanding=True)))
+                       .group_by(_p.c.slug).scalar_subquery()))
+    .order_by(_p.c.slug, _pi.c.position)
+)
+_DRUG_CARDS = select(_d.c.slug, _d.c.name, _d.c.kind, _d.c.generic_name, _d.c.summary).where(
+    _d.c.slug.in_(bindparam("slugs", expanding=True)))
+_DRUG_BRANDS = (select(_d.c.slug, _dn.c.name).join(_dn, _dn.c.drug_id == _d.c.id)
+                .where(_d.c.slug.in_(bindparam("slugs", expanding=True)), _dn.c.kind == "brand")
+                .order_by(_d.c.slug, _dn.c.position))
+
+
+def _product_group_details(session: Session, slugs: list[str], ingredients: bool = True) -> dict[str, dict]:
+    """Name, marketing statuses and ingredients of each product name (from one row each)."""
     if not slugs:
         return {}
+    connection = session.connection()
     details: dict[str, dict] = {}
-    rows = session.execute(
-        select(Product.slug, Product.brand_name, Product.marketing_status, Ingredient.name)
-        .join(ProductIngredient, ProductIngredient.product_id == Product.id, isouter=True)
-        .join(Ingredient, Ingredient.id == ProductIngredient.ingredient_id, isouter=True)
-        .where(Product.slug.in_(slugs))
-    ).all()
-    for slug, brand, status, ingredient in rows:
+    for slug, status, brand in connection.execute(_GROUP_STATUSES, {"slugs": slugs}):
         group = details.setdefault(slug, {"name": display_name(brand), "statuses": set(), "ingredients": []})
         group["statuses"].add(status)
-        if ingredient and ingredient not in group["ingredients"]:
-            group["ingredients"].append(ingredient)
+    if ingredients:
+        for slug, ingredient in connection.execute(_GROUP_INGREDIENTS, {"slugs": slugs}):
+            if slug in details and ingredient not in details[slug]["ingredients"]:
+                details[slug]["ingredients"].append(ingredient)
     return details
 
 
@@ -183,18 +203,26 @@ def group_status(statuses: set) -> str:
     return "discontinued"
 
 
-def describe(session: Session, hits: list[drug_search.Hit]) -> list[Result]:
+def describe(session: Session, hits: list[drug_search.Hit], *, light: bool = False) -> list[Result]:
+    """Details for search hits. `light` (autocomplete) skips brand names and ingredients."""
     drug_slugs = [h.target_key for h in hits if h.target_type == "drug"]
-    drugs = {d.slug: d for d in session.execute(
-        select(Drug).where(Drug.slug.in_(drug_slugs)).options(selectinload(Drug.names))).scalars()} if drug_slugs else {}
-    products = _product_group_details(session, [h.target_key for h in hits if h.target_type == "product"])
+    drugs: dict[str, tuple] = {}
+    brands: dict[str, list[str]] = {}
+    if drug_slugs:
+        connection = session.connection()
+        drugs = {row.slug: row for row in connection.execute(_DRUG_CARDS, {"slugs": drug_slugs})}
+        if not light:
+            for slug, brand in connection.execute(_DRUG_BRANDS, {"slugs": drug_slugs}):
+                brands.setdefault(slug, []).append(brand)
+    products = _product_group_details(session, [h.target_key for h in hits if h.target_type == "product"],
+                                      ingredients=not light)
     results = []
     for hit in hits:
         matched = hit.matched if drug_search.normalize(hit.matched) != drug_search.normalize(hit.label) else ""
         if hit.target_type == "drug" and hit.target_key in drugs:
             drug = drugs[hit.target_key]
-            results.append(Result("drug", drug.slug, drug.name, drug.kind, drug.kind_label, drug.generic_name,
-                                  drug.brand_names, drug.summary, matched, hit.typo))
+            results.append(Result("drug", drug.slug, drug.name, drug.kind, KIND_LABELS.get(drug.kind, drug.kind),
+                                  drug.generic_name, brands.get(drug.slug, []), drug.summary, matched, hit.typo))
         elif hit.target_type == "product" and hit.target_key in products:
             group = products[hit.target_key]
             status = group_status(group["statuses"])
@@ -234,7 +262,7 @@ def search(session: Session, text: str, *, kind: str | None = None, page: int = 
 
 def suggestions(session: Session, text: str, limit: int = 8) -> list[Result]:
     outcome = drug_search.search(session, text, want=limit)
-    return describe(session, outcome.hits[:limit])
+    return describe(session, outcome.hits[:limit], light=True)
 
 
 # --- conditions ----------------------------------------------------------------------------

@@ -24,7 +24,8 @@ from ..models.drugs import DrugSearchTerm, DrugSearchTypoKey
 
 MAX_QUERY_CHARS = 100  # longer input is cut: no drug name is that long
 MIN_TYPO_WORD = 4  # shorter words are too ambiguous to correct
-PRODUCT_FETCH_LIMIT = 200
+MAX_CORRECTED_WORDS = 4
+PRODUCT_FETCH_LIMIT = 100
 SHORT_PRODUCT_FETCH_LIMIT = 60
 
 # Ranking tiers: how well the query matches a name, before popularity.
@@ -282,8 +283,10 @@ _CURATED_SHORT_PREFIX = _CURATED_PREFIX.where(_terms.c.match_kind != "word")
 _CURATED_DRUG_PREFIX = select(*_TERM_COLUMNS).where(_terms.c.target_type == "drug", _IN_RANGE)
 _CURATED_CONDITION_PREFIX = select(*_TERM_COLUMNS).where(_terms.c.target_type == "condition", _IN_RANGE)
 _PRODUCT_EXACT = select(*_TERM_COLUMNS).where(_terms.c.target_type == "product", _terms.c.key == bindparam("low"))
-_PRODUCT_PREFIX = (select(*_TERM_COLUMNS).where(_terms.c.target_type == "product", _IN_RANGE)
-                   .order_by(_terms.c.weight.desc()).limit(PRODUCT_FETCH_LIMIT))
+# The best-weighted ids come from the covering index alone; only those rows are read.
+_PRODUCT_PREFIX_IDS = (select(_terms.c.id).where(_terms.c.target_type == "product", _IN_RANGE)
+                       .order_by(_terms.c.weight.desc()).limit(PRODUCT_FETCH_LIMIT).scalar_subquery())
+_PRODUCT_PREFIX = select(*_TERM_COLUMNS).where(_terms.c.id.in_(_PRODUCT_PREFIX_IDS))
 # Very short prefixes match thousands of catalogue names: take them in index order (no
 # sort) and leave out mid-name word matches.
 _PRODUCT_SHORT_PREFIX = (select(*_TERM_COLUMNS).where(_terms.c.target_type == "product", _IN_RANGE,
@@ -355,9 +358,9 @@ def search(session: Session, text: str | None, *, target_types: Iterable[str] = 
         return outcome
     types = set(target_types)
     hits = _prefix_hits(session, query, types, typo=False)
-    strong = [h for h in hits if h.match_kind != "word"]
-    if len(strong) < want:
-        words = query.split(" ")
+    if not any(h.match_kind != "word" for h in hits):
+        # Nothing starts with what was typed: try the nearest spellings.
+        words = query.split(" ")[:MAX_CORRECTED_WORDS]
         fixed_words = []
         changed = False
         for index, word in enumerate(words):
@@ -379,7 +382,7 @@ def search(session: Session, text: str | None, *, target_types: Iterable[str] = 
                 if extra and outcome.corrected is None:
                     outcome.corrected = candidate
                 hits += extra
-    if len(_best_per_target(hits)) < want and " " in query:
+    if not hits and " " in query:
         hits += _all_words_hits(session, query, types)
     outcome.hits = _best_per_target(hits)
     return outcome
@@ -388,7 +391,7 @@ def search(session: Session, text: str | None, *, target_types: Iterable[str] = 
 def _all_words_hits(session: Session, query: str, types: set[str]) -> list[Hit]:
     """Names containing every word of a multi-word query in any order ("hydrocodone
     acetaminophen"): look up the longest word, keep names having all the others."""
-    words = [w for w in query.split(" ") if w not in {"and", "with", "or", "of"}]
+    words = [w for w in query.split(" ") if w not in {"and", "with", "or", "of"}][:MAX_CORRECTED_WORDS]
     if not words:
         return []
     longest = max(words, key=len)
