@@ -269,3 +269,13 @@ def test_csrf_token_is_required(database_url, _schema, make_user, app):
         assert db.session.execute(select(db.func.count()).select_from(CommunityThread)).scalar_one() == 0
         db.session.remove()
         db.engine.dispose()
+
+
+def test_answering_a_hidden_question_says_so_and_keeps_the_text(app, other, mod, thread_id):
+    pid = question_id(app, thread_id)
+    assert "Answer this question" in html(other, f"/community/threads/{thread_id}")  # the page is open in a tab
+    mod.post(f"/community/moderation/posts/{pid}/hide", data={"hide-reason": "Off topic"})
+    response = other.post(f"/community/threads/{thread_id}/answer", data={"body": "My long, careful answer"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "hidden by a moderator" in page and "My long, careful answer" in page

@@ -450,13 +450,15 @@ def post_answer(session: Session, user: User, thread: CommunityThread, body: str
                 parent_id: int | None = None, thread_url: ThreadUrl | None = None) -> PostResult:
     """An answer to the question, or (with parent_id) a reply to an answer: one level deep."""
     standing = check_may_post(session, user)
-    if not can_read_thread(session, thread, user):
+    if not can_read_group(session, thread.group, user):
         raise CommunityError("This question is not available.", status=404)
     question = question_post(session, thread)
     if thread.status == "hidden" or (question is not None and question.status == "hidden"):
         raise CommunityError("This question was hidden by a moderator, so it doesn't take new answers. Your text is still below.", "body", 409)
     if thread.status == "deleted" or (question is not None and question.status == "deleted"):
         raise CommunityError("This question was deleted by its author, so it doesn't take new answers. Your text is still below.", "body", 409)
+    if not can_read_thread(session, thread, user):
+        raise CommunityError("This question is not available.", status=404)
     if thread.status == "held":
         raise CommunityError("This question is waiting for a moderator's review; answers open once it is approved.", "body", 409)
     if thread.group.visibility == "private" and not is_member(session, thread.group_id, user) and not is_moderator(user):

@@ -278,6 +278,8 @@ def answer(thread_id: int):
 
 def _refused(item: CommunityThread, text: str | None, exc: CommunityError, form=None):
     """Posting was refused: say why, and keep what the member wrote."""
+    if exc.status == 404 or not posts.can_read_group(db.session, item.group, current_user):
+        abort(404)
     if exc.status == 400 and form is not None and posts.can_read_thread(db.session, item, current_user):
         getattr(form, exc.field or "body").errors.append(exc.message)
         return _render_thread(item, form, 400)
