@@ -1,0 +1,84 @@
+"""Shared by the page benchmarks: serve the app with gunicorn on loopback and load it with wrk."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def add_load_arguments(parser) -> None:
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+
+
+def require_wrk() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(database_url: str, folder: str, workers: int) -> Iterator[str]:
+    """The app under gunicorn on a free 127.0.0.1 port; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "HEALTHDESK_ENV": "development", "HEALTHDESK_INSTANCE": folder}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "webapp:create_app()"],
+        cwd=ROOT, env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/hello").read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def wrk(url: str, args, cookie: str | None = None) -> float:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+    output = subprocess.run(
+        ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", *headers, url],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    if "Non-2xx" in output:
+        raise SystemExit(f"{url} answered with errors:\n{output}")
+    errors = re.search(r"Socket errors:.*", output)
+    if errors:
+        print(f"note: {url}: {errors.group(0)}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def compare(base: str, path: str, args, cookie: str | None = None) -> tuple[float, float]:
+    """Median req/s of /hello and of `path` over alternating rounds (the machine is shared,
+    so load comes and goes; alternating keeps both routes under the same conditions)."""
+    hellos, pages = [], []
+    for _ in range(args.rounds):
+        hellos.append(wrk(f"{base}/hello", args, cookie))
+        pages.append(wrk(f"{base}{path}", args, cookie))
+    return statistics.median(hellos), statistics.median(pages)
