@@ -105,6 +105,13 @@ def test_family_list_interaction_warning_and_recall_alert(page, axe_check, live_
     page.get_by_text("Marked all alerts as read").wait_for()
     assert page.get_by_role("link", name="Alerts 1 unread").count() == 0
 
+    page.get_by_role("link", name="D-0777-2026").click()
+    page.get_by_role("heading", name="It may concern your lists").wait_for()
+    axe_check(page)
+    page.get_by_role("link", name="FDA drug recalls").click()
+    page.get_by_role("heading", name="FDA drug recalls", level=1).wait_for()
+    axe_check(page)
+
 
 def test_anyone_can_use_the_checker(page, axe_check):
     page.goto("/interaction-checker")

@@ -221,3 +221,21 @@ def test_an_empty_file_imports_nothing(runner, tmp_path):
     path.write_text("")
     result = runner.invoke(args=["import", "recalls", str(path)])
     assert result.exit_code == 0 and "0 new" in result.output
+
+
+def test_public_recall_pages(app, runner, member, tmp_path, client, make_user):
+    runner.invoke(args=["import", "recalls", str(write(tmp_path, [WARFARIN_RECALL]))])
+    listing = client.get("/recalls").get_data(as_text=True)
+    assert "Warfarin Sodium Tablets USP, 5 mg" in listing and "/recalls/D-0500-2026" in listing
+    page = client.get("/recalls/D-0500-2026").get_data(as_text=True)
+    assert "Class I: the most serious kind of recall" in page and "Example Generics LLC" in page
+    assert "It may concern your lists" not in page
+    # The member who saved warfarin sees which of their lists it concerns; nobody else does.
+    mine = member["client"].get("/recalls/D-0500-2026").get_data(as_text=True)
+    assert "It may concern your lists" in mine and "Kid" in mine
+    make_user("other@example.com")
+    other = app.test_client()
+    other.post("/login", data={"email": "other@example.com", "password": PASSWORD})
+    assert "It may concern your lists" not in other.get("/recalls/D-0500-2026").get_data(as_text=True)
+    assert client.get("/recalls/D-0000-0000").status_code == 404
+    assert client.get("/recalls/" + "X" * 500).status_code == 404

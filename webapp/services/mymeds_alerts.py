@@ -74,6 +74,23 @@ def recall_matches_for_profile(session: Session, profile_id: int) -> list[Recall
     return list(session.execute(stmt).scalars())
 
 
+def recent_recalls(session: Session, limit: int = 50) -> list[Recall]:
+    stmt = select(Recall).order_by(Recall.report_date.desc().nulls_last(), Recall.id.desc()).limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
+def get_recall(session: Session, recall_number: str) -> Recall | None:
+    if not recall_number or len(recall_number) > 40:
+        return None
+    return session.execute(select(Recall).where(Recall.recall_number == recall_number)).scalar_one_or_none()
+
+
+def user_matches_for_recall(session: Session, user_id: int, recall_id: int) -> list[RecallMatch]:
+    stmt = (select(RecallMatch).where(RecallMatch.user_id == user_id, RecallMatch.recall_id == recall_id)
+            .order_by(RecallMatch.id))
+    return list(session.execute(stmt).scalars())
+
+
 # --- subscriptions ---------------------------------------------------------------------------
 
 

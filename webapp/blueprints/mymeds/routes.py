@@ -417,6 +417,27 @@ def alert_settings():
     return render_template("mymeds/alert_settings.html", form=form, state=state)
 
 
+# --- public recall pages ----------------------------------------------------------------------------
+
+
+@bp.route("/recalls")
+def recalls():
+    return render_template("mymeds/recalls.html", recalls=mymeds_alerts.recent_recalls(db.session),
+                           classification_meaning=mymeds_alerts.classification_meaning)
+
+
+@bp.route("/recalls/<recall_number>")
+@no_store  # a member sees which of their own medicines it concerns
+def recall(recall_number: str):
+    found = mymeds_alerts.get_recall(db.session, recall_number)
+    if found is None:
+        abort(404)
+    mine = mymeds_alerts.user_matches_for_recall(db.session, current_user.id, found.id) \
+        if current_user.is_authenticated else []
+    return render_template("mymeds/recall.html", recall=found, mine=mine,
+                           classification_meaning=mymeds_alerts.classification_meaning)
+
+
 # --- the ad-hoc checker and its API ---------------------------------------------------------------
 
 
