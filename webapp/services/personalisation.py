@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -361,6 +362,59 @@ def build_catalog(session: Session, link: Link, now: datetime, cache: dict | Non
     return [*cached[1], *_thread_cards(session, link, now)]
 
 
+def _summary(count_of, newest, *conditions):
+    """count:newest as text, e.g. "3:2026-11-28 10:00:00", as a scalar subquery."""
+    from sqlalchemy import String, cast, func
+
+    text_value = cast(func.count(count_of), String) + ":" + func.coalesce(cast(func.max(newest), String), "")
+    return select(text_value).where(*conditions).scalar_subquery()
+
+
+def _fingerprint_parts(user_id) -> list:
+    """One scalar subquery per signal source: any change to what shapes a member's cards
+    changes at least one of them (counts, newest ids and times)."""
+    parts = [
+        _summary(ReadingHistory.id, ReadingHistory.read_at, ReadingHistory.user_id == user_id),
+        _summary(PersonalisationSettings.user_id, PersonalisationSettings.updated_at, PersonalisationSettings.user_id == user_id),
+    ]
+    if module_exists("webapp.models.mymeds"):
+        from ..models.mymeds import MedNotification
+        from ..models.mymeds import SavedMedicine as SavedRow
+
+        parts.append(_summary(SavedRow.id, SavedRow.updated_at, SavedRow.user_id == user_id))
+        parts.append(_summary(MedNotification.id, MedNotification.id,
+                              MedNotification.user_id == user_id, MedNotification.read_at.is_(None)))
+    if module_exists("webapp.models.community"):
+        from ..models.community import CommunityMembership, CommunityNotification
+
+        parts.append(_summary(CommunityMembership.id, CommunityMembership.id, CommunityMembership.user_id == user_id))
+        parts.append(_summary(CommunityNotification.id, CommunityNotification.id,
+                              CommunityNotification.user_id == user_id, CommunityNotification.read_at.is_(None)))
+    if module_exists("webapp.models.newsletter"):
+        from ..models.newsletter import NewsletterSubscriber, NewsletterSubscription
+
+        parts.append(_summary(NewsletterSubscriber.id, NewsletterSubscriber.status, NewsletterSubscriber.user_id == user_id))
+        parts.append(_summary(NewsletterSubscription.topic_id, NewsletterSubscription.created_at,
+                              NewsletterSubscription.subscriber_id.in_(
+                                  select(NewsletterSubscriber.id).where(NewsletterSubscriber.user_id == user_id))))
+    return parts
+
+
+@lru_cache(maxsize=1)
+def _fingerprint_statement():
+    # Built once: constructing eight subqueries costs more than running them.
+    return select(*_fingerprint_parts(bindparam("uid")))
+
+
+def signals_fingerprint(session: Session, user_id: int) -> tuple:
+    """A cheap value (one round trip) that changes whenever the member's signals change."""
+    return tuple(session.execute(_fingerprint_statement(), {"uid": user_id}).one())
+
+
+TODAY_CACHE_SECONDS = 60
+TODAY_CACHE_SIZE = 2000
+
+
 @dataclass(frozen=True)
 class Today:
     cards: list[Recommendation]
@@ -378,12 +432,30 @@ def today(
     cache: dict | None = None,
 ) -> Today:
     """The "Today on HealthDesk" cards for a member (user_id) or a visitor (None)."""
+    cache = {} if cache is None else cache
     groups: tuple[tuple[str, str], ...] = ()
     signals = Signals(personalise=False, read=tuple(visitor_reads))
     if user_id is not None:
+        # A member's cards change only when their signals do: reuse them for a minute
+        # while the fingerprint (one cheap query) stays the same.
+        key = ("today", user_id, limit, signals_fingerprint(session, user_id), tuple(visitor_reads))
+        hit = cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < TODAY_CACHE_SECONDS:
+            return hit[1]
         member_signals = build_signals(session, user_id, link)
         if member_signals.personalise:
             signals, groups = member_signals, member_signals.groups
         else:
             groups = member_groups(session, user_id)
+        result = Today(recommend(signals, build_catalog(session, link, now, cache), now, limit=limit), groups)
+        _remember(cache, key, result)
+        return result
     return Today(recommend(signals, build_catalog(session, link, now, cache), now, limit=limit), groups)
+
+
+def _remember(cache: dict, key: tuple, result: Today) -> None:
+    entries = [k for k in cache if isinstance(k, tuple) and k and k[0] == "today"]
+    if len(entries) >= TODAY_CACHE_SIZE:
+        for old in entries[: len(entries) // 2]:  # oldest first: dicts keep insertion order
+            cache.pop(old, None)
+    cache[key] = (time.monotonic(), result)
