@@ -316,3 +316,9 @@ def test_posting_is_rate_limited_with_a_friendly_page(app, other, thread_id):
     statuses = [answer(other, thread_id, body=f"Answer number {n}").status_code for n in range(11)]
     assert statuses[-1] == 429
     assert "Please slow down" in answer(other, thread_id, body="again").get_data(as_text=True)
+
+
+def test_odd_group_addresses_are_404(client, people):
+    for slug in ("%00", "a%00b", "x" * 300, "%F0%9F%99%82", "..%2F..%2Fetc", "' OR 1=1 --"):
+        assert client.get(f"/community/groups/{slug}").status_code == 404, slug
+        assert client.post(f"/community/groups/{slug}/join").status_code in (302, 400, 404), slug

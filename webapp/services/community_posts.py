@@ -126,6 +126,8 @@ def slugify(text: str) -> str:
 
 
 def get_group(session: Session, slug: str) -> CommunityGroup | None:
+    if not slug or len(slug) > 80 or "\x00" in slug:  # PostgreSQL refuses NUL in text
+        return None
     return session.execute(select(CommunityGroup).where(CommunityGroup.slug == slug)).scalar_one_or_none()
 
 
