@@ -156,3 +156,14 @@ def test_article_sidebar_is_editorial_for_visitors_and_personal_for_members(site
     assert "Recall affecting your Metformin" in sidebar
     assert "Because you saved Metformin" in sidebar
     assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_cards_follow_changes_at_once_despite_the_cache(site, logged_in_client, user):
+    assert set(_reasons(logged_in_client.get("/").get_data(as_text=True))) == {"Editor's pick"}
+    _member_with_signals(site, user)
+    assert _reasons(logged_in_client.get("/").get_data(as_text=True))[0] == "Recall affecting your Metformin"
+    with site.app_context():
+        for note in db.session.execute(select(MedNotification)).scalars():
+            note.read_at = datetime.now(timezone.utc)
+        db.session.commit()
+    assert "Recall affecting your Metformin" not in _reasons(logged_in_client.get("/").get_data(as_text=True))
