@@ -57,10 +57,16 @@ def test_family_list_interaction_warning_and_recall_alert(page, axe_check, live_
     page.get_by_role("heading", name="Grandpa Joe (Grandparent)", level=1).wait_for()
     axe_check(page)
 
-    page.get_by_label("Medicine name").fill("warfarin")
+    # The first medicine comes from its drug page, through "Save to My Medicine".
+    page.goto("/drugs/warfarin")
+    axe_check(page)
+    page.get_by_label("Save Warfarin to the list of").select_option(label="Grandpa Joe")
+    page.get_by_role("button", name="Save to My Medicine").click()
+    page.get_by_text("Saved Warfarin to the list of Grandpa Joe").wait_for()
+    page.get_by_role("link", name="Edit Warfarin").click()
     page.get_by_label("Strength (optional)").fill("5 mg")
-    page.get_by_role("button", name="Add medicine").click()
-    page.get_by_text("Added Warfarin to the list of Grandpa Joe").wait_for()
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_text("Saved the changes to Warfarin").wait_for()
 
     page.get_by_label("Medicine name").fill("Advil")
     page.get_by_role("button", name="Add medicine").click()
