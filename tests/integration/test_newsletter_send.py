@@ -248,3 +248,33 @@ def test_cancer_and_healthy_living_issues_pick_articles_by_health_center(app, ru
     assert "bedtime routine" not in by_address["ed@example.com"]
     assert "bedtime routine" in by_address["bo@example.com"]
     assert "treatment choices" not in by_address["bo@example.com"]
+
+
+@needs_recalls
+@pytest.mark.skipif(not module_exists("webapp.services.personalisation"), reason="personalisation is not built yet")
+def test_a_member_who_allows_personalisation_sees_recalls_of_their_medicines_first(app, runner, make_user, subscribers, sent_mail):
+    from webapp.models.mymeds import MedProfile, SavedMedicine
+
+    member = make_user("ada@example.com")
+    with app.app_context():
+        profile = MedProfile(user_id=member.id, name="Me", relation="self", is_self=True)
+        db.session.add(profile)
+        db.session.flush()
+        db.session.add(SavedMedicine(profile_id=profile.id, user_id=member.id, kind="other", name="Metformin",
+                                     ingredients=["metformin"]))
+        subscriber = db.session.execute(select(NewsletterSubscriber).where(NewsletterSubscriber.email == "ada@example.com")).scalar_one()
+        subscriber.user_id = member.id
+        db.session.commit()
+    _add_recall(app, "D-0100-2026", "Metformin ER 750 mg tablets")  # Class II, metformin
+    from webapp.models.mymeds import Recall
+
+    with app.app_context():
+        db.session.add(Recall(recall_number="D-0101-2026", classification="Class I", product_description="Lisinopril 20 mg tablets",
+                              reason_for_recall="Sample.", generic_names=["lisinopril"], brand_names=[], ndcs=[],
+                              report_date=date.today(), content_hash="h101"))
+        db.session.commit()
+    assert runner.invoke(args=["newsletter", "send", "drug-safety"]).exit_code == 0
+    by_address = {m.to_address: m.body_text for m in _newsletters(sent_mail)}
+    member_text, visitor_text = by_address["ada@example.com"], by_address["bo@example.com"]
+    assert member_text.index("Metformin ER 750") < member_text.index("Lisinopril 20")
+    assert visitor_text.index("Lisinopril 20") < visitor_text.index("Metformin ER 750")  # editorial: Class I first

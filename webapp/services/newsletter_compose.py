@@ -16,7 +16,7 @@ from markupsafe import escape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..areas import module_exists
+from ..areas import module_exists, resolve
 
 Link = Callable[[str, dict], "str | None"]
 
@@ -171,14 +171,18 @@ def compose(session: Session, topic_slug: str, since: datetime, link: Link, *, e
     return items
 
 
-def order_items(items: list[Item], user) -> list[Item]:
-    """The order one recipient sees. Editorial (as composed) for everyone for now.
+def order_items(items: list[Item], user, session: Session | None = None) -> list[Item]:
+    """The order one recipient sees.
 
-    The personalisation work replaces this: for a member who allows personalisation it
-    puts first what matters to them (recalls of their saved medicines, their groups),
-    using each item's `facts`. `user` is the member's User, or None for a visitor.
+    Editorial (as composed) for visitors. For a member, the personalisation service ranks
+    the items when it exists (recalls of their saved medicines first, then their groups;
+    editorial again when they turned personalisation off), using each item's `facts`.
+    `user` is the member's User, or None for a visitor.
     """
-    return list(items)
+    if user is None or session is None:
+        return list(items)
+    personal = resolve("webapp.services.personalisation:order_newsletter_items")
+    return personal(session, user, list(items)) if personal else list(items)
 
 
 def subject_for(topic_name: str, items: list[Item]) -> str:

@@ -147,7 +147,7 @@ def send_issue(session: Session, issue: NewsletterIssue, *, secret: str, manage_
             skipped += 1  # unsubscribed (or removed) while this send was running
         else:
             member = session.get(User, subscriber.user_id) if subscriber.user_id else None
-            ordered = compose_mod.order_items(items, member)
+            ordered = compose_mod.order_items(items, member, session)
             unsubscribe_url, preferences_url = manage_links(manage_token(secret, subscriber))
             footer = compose_mod.Footer(unsubscribe_url, preferences_url, topic_name)
             message = queue_mail(
