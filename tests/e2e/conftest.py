@@ -59,7 +59,11 @@ def live_app(tmp_path_factory):
         db.create_all()
         search_setup.install(db.engine)
         run_seed(db.session, lambda _message: None)
-    return app
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
