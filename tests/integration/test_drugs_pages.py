@@ -145,3 +145,13 @@ def test_seed_twice_changes_nothing(app, tmp_path):
         assert (second["drugs"].created, second["drugs"].updated) == (0, 0)
         assert (second["terms_added"], second["terms_removed"]) == (0, 0)
         assert db.session.execute(select(func.max(Drug.updated_at))).scalar_one() == updated
+
+
+def test_drug_and_condition_pages_are_in_the_site_search(app, drugs):
+    from webapp.services import site_search
+
+    with app.app_context():
+        found = site_search.search(db.session, "Lipitor", kinds=["drug"])
+        assert [h.url for h in found.hits][:1] == ["/drugs/atorvastatin"]
+        conditions = site_search.search(db.session, "hypertension", kinds=["condition"])
+        assert "/conditions/hypertension" in [h.url for h in conditions.hits]

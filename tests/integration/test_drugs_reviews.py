@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -179,8 +181,6 @@ def test_review_form_refuses_a_post_without_csrf_token(database_url, _schema, dr
     client = app.test_client()
     make_user("csrf-drugs@example.com")
     page = client.get("/login").get_data(as_text=True)
-    import re
-
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     client.post("/login", data={"email": "csrf-drugs@example.com", "password": "correct horse battery",
                                 "csrf_token": token})
@@ -188,3 +188,5 @@ def test_review_form_refuses_a_post_without_csrf_token(database_url, _schema, dr
     assert refused.status_code in (200, 400)
     with app.app_context():
         assert db.session.execute(select(Review)).first() is None
+        db.session.remove()
+        db.engine.dispose()

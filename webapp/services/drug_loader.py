@@ -443,6 +443,39 @@ def reference_search_terms(session: Session) -> list[drug_search.TermRow]:
     return rows
 
 
+_MARKDOWN_MARKS = re.compile(r"[*_`>#\[\]|]+")
+
+
+def _plain(*parts) -> str:
+    text = " ".join(p if isinstance(p, str) else " ".join(p) for p in parts if p)
+    return " ".join(_MARKDOWN_MARKS.sub(" ", text).split())
+
+
+def index_site_search(session: Session) -> int:
+    """Put every drug and condition page into the shared site search (when that area
+    exists); pages whose data file went away are pruned. Returns how many were indexed."""
+    from ..areas import resolve
+
+    index_document = resolve("webapp.services.site_search:index_document")
+    remove_kind = resolve("webapp.services.site_search:remove_kind")
+    if index_document is None or remove_kind is None:
+        return 0
+    drugs = session.execute(select(Drug).options(selectinload(Drug.names))).scalars().all()
+    for drug in drugs:
+        title = drug.name + (f" ({', '.join(drug.brand_names[:4])})" if drug.brand_names else "")
+        body = _plain(drug.generic_name, drug.synonyms, drug.summary, drug.uses, drug.side_effects_common,
+                      drug.side_effects_serious, drug.warnings)
+        index_document(session, "drug", drug.slug, title, body, f"/drugs/{drug.slug}")
+    conditions = session.execute(select(Condition).options(selectinload(Condition.synonyms))).scalars().all()
+    for condition in conditions:
+        body = _plain(condition.description, [s.name for s in condition.synonyms])
+        index_document(session, "condition", condition.slug, f"Drugs for {condition.name}", body,
+                       f"/conditions/{condition.slug}")
+    remove_kind(session, "drug", keep={d.slug for d in drugs})
+    remove_kind(session, "condition", keep={c.slug for c in conditions})
+    return len(drugs) + len(conditions)
+
+
 def load(session: Session, data_dir: Path = DATA_DIR, echo: Callable[[str], None] = lambda _m: None) -> dict:
     """Validate every file first, then upsert. Returns counts (for tests and the CLI)."""
     with session.no_autoflush:
@@ -476,6 +509,7 @@ def _load(session: Session, data_dir: Path, echo: Callable[[str], None]) -> dict
     linked = link_products_to_drugs(session)
     added, removed = drug_search.sync_terms(session, ("drug", "condition"), reference_search_terms(session))
     typo_added, typo_removed = drug_search.sync_typo_keys(session)
+    indexed = index_site_search(session)
     session.flush()
     orphans = sorted(set(existing) - {d.slug for d in drugs_data})
 
@@ -483,6 +517,8 @@ def _load(session: Session, data_dir: Path, echo: Callable[[str], None]) -> dict
     echo(f"  drugs: {len(drugs_data)} ({drug_counts})")
     echo(f"  drug classes: {len(classes_data)} ({class_counts})")
     echo(f"  search keys: {added} added, {removed} removed; typo keys: {typo_added} added, {typo_removed} removed")
+    if indexed:
+        echo(f"  site search: {indexed} drug and condition pages indexed")
     if linked:
         echo(f"  catalogue products newly linked to a monograph: {linked}")
     if orphans:
