@@ -279,3 +279,17 @@ def test_answering_a_hidden_question_says_so_and_keeps_the_text(app, other, mod,
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "hidden by a moderator" in page and "My long, careful answer" in page
+
+
+def test_queue_pages(app, people, mod, monkeypatch):
+    from webapp.blueprints.community import routes
+
+    monkeypatch.setattr(routes, "QUEUE_PAGE", 2)
+    newbie = client_as(app, people.newbie.email)
+    for n in range(3):
+        ask(newbie, title=f"Held question {n}")
+    first = html(mod, "/community/moderation")
+    assert "Reported and held posts (3)" in first and "Page 1 of 2" in first
+    assert "Held question 0" in first and "Held question 2" not in first
+    assert "Held question 2" in html(mod, "/community/moderation?page=2")
+    assert "Nothing waiting" not in html(mod, "/community/moderation?page=abc")

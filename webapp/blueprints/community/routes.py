@@ -42,6 +42,7 @@ bp = Blueprint("community", __name__, url_prefix="/community")
 POST_LIMIT = "10 per minute; 60 per hour"
 REPORT_LIMIT = "5 per minute; 30 per day"
 ACTION_LIMIT = "60 per minute"
+QUEUE_PAGE = 25
 
 
 @bp.errorhandler(IntegrityError)
@@ -534,7 +535,10 @@ def second_opinion():
 @moderator_required
 @no_store
 def moderation_queue():
-    return render_template("community/moderation/queue.html", items=moderation.queue(db.session),
+    items = moderation.queue(db.session, limit=1000)
+    number = posts.clamp_page(request.args.get("page"))
+    page = posts.Page(items[(number - 1) * QUEUE_PAGE:number * QUEUE_PAGE], number, QUEUE_PAGE, len(items))
+    return render_template("community/moderation/queue.html", items=page.items, page=page,
                            groups=moderation.pending_groups(db.session),
                            decision_form=lambda g: GroupDecisionForm(prefix=f"g{g.id}"), action_form=EmptyForm())
 
