@@ -115,8 +115,11 @@ def main() -> None:
         from webapp.services import drug_catalog, drug_loader, drug_search, drugsatfda_import
 
         if not args.reuse:
+            from webapp import search_setup
+
             db.drop_all()
             db.create_all()
+            search_setup.install(db.engine)
             drug_loader.load(db.session)
             started = time.monotonic()
             drugsatfda_import.import_directory(db.session, DRUGSATFDA)
