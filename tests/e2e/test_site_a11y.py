@@ -1,0 +1,124 @@
+"""A browser walk over the main public pages, at desktop width and at 360 px (a small phone):
+axe-core's WCAG 2.1 AA checks, no sideways scrolling on the phone, and the keyboard path
+"Tab from the top reaches the skip link first, and it moves focus to the main content".
+A last check: the text-size control works from the keyboard and the page still fits at 200% zoom.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from webapp.extensions import db
+
+PHONE = {"width": 360, "height": 780}
+DESKTOP = {"width": 1200, "height": 900}
+
+# name -> path, or a function (session) -> path for pages whose address comes from the data.
+STATIC_PAGES = {
+    "home": "/",
+    "drugs-a-z": "/drugs",
+    "pill-identifier-results": "/pill-identifier?imprint=pd+155+10&color=white&shape=oval",
+    "health-centers": "/health-centers",
+    "article": "/health-centers/pancreatic-cancer/pnet-treatment-option-overview",
+    "levels-of-evidence": "/health-centers/levels-of-evidence",
+    "community": "/community",
+    "search-results": "/search?q=treatment",
+    "newsletter-signup": "/newsletter",
+    "login": "/login",
+    "signup": "/signup",
+}
+DATA_PAGES = ["drug", "condition", "pill", "group"]
+
+
+def _data_path(live_app, name: str) -> str:
+    from webapp.models.community import CommunityGroup
+    from webapp.models.drugs import Condition, Drug
+    from webapp.models.pills import Pill
+
+    with live_app.app_context():
+        try:
+            if name == "drug":
+                slug = db.session.execute(select(Drug.slug).where(Drug.slug == "ibuprofen")).scalar() or \
+                    db.session.execute(select(Drug.slug).order_by(Drug.slug).limit(1)).scalar()
+                return f"/drugs/{slug}"
+            if name == "condition":
+                return f"/conditions/{db.session.execute(select(Condition.slug).order_by(Condition.slug).limit(1)).scalar()}"
+            if name == "pill":
+                return f"/pill-identifier/pills/{db.session.execute(select(Pill.id).order_by(Pill.id).limit(1)).scalar()}"
+            slug = db.session.execute(select(CommunityGroup.slug).where(CommunityGroup.status == "approved")
+                                      .order_by(CommunityGroup.id).limit(1)).scalar()
+            return f"/community/groups/{slug}"
+        finally:
+            db.session.remove()
+
+
+@pytest.fixture
+def path_of(live_app, live_server):
+    def resolve(name: str) -> str:
+        return STATIC_PAGES[name] if name in STATIC_PAGES else _data_path(live_app, name)
+
+    return resolve
+
+
+def _check_page(page, axe_check, path: str, viewport: dict) -> None:
+    page.set_viewport_size(viewport)
+    response = page.goto(path)
+    assert response is not None and response.status == 200, f"{path}: {response.status if response else 'no response'}"
+    axe_check(page)
+    if viewport["width"] <= 360:
+        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        if widths[0] > viewport["width"] + 1:
+            wide = page.evaluate(
+                """(limit) => Array.from(document.querySelectorAll('body *'))
+                     .filter(e => e.getBoundingClientRect().right > limit + 1)
+                     .filter(e => !e.closest('.skip-link, .visually-hidden'))
+                     .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+                                      + ' right=' + Math.round(e.getBoundingClientRect().right))""",
+                viewport["width"])
+            pytest.fail(f"{path} scrolls sideways at {viewport['width']} px: scrollWidth {widths[0]}; widest: {wide}")
+    # Keyboard: the first Tab lands on the skip link, and following it focuses <main>.
+    page.evaluate("() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.keyboard.press("Tab")
+    first = page.evaluate("() => [document.activeElement.className, document.activeElement.getAttribute('href')]")
+    assert first == ["skip-link", "#main"], f"{path}: first Tab lands on {first}, not the skip link"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'main'", timeout=3000)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "360px"])
+@pytest.mark.parametrize("name", list(STATIC_PAGES) + DATA_PAGES)
+def test_public_page_is_accessible(page, axe_check, path_of, name, viewport):
+    _check_page(page, axe_check, path_of(name), viewport)
+
+
+def test_text_size_control_by_keyboard_at_200_percent_zoom(browser, live_server, axe_check):
+    # 200% zoom of a 1280 px window is what a 640 CSS-pixel wide viewport at scale 2 shows.
+    context = browser.new_context(base_url=live_server, viewport={"width": 640, "height": 450}, device_scale_factor=2)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        page.goto("/drugs")
+        before = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
+        larger = page.get_by_role("button", name="Larger text")
+        larger.focus()
+        assert page.evaluate("document.activeElement.textContent").strip().endswith("Larger text")
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        page.get_by_role("button", name="Larger text").wait_for()
+        assert page.get_by_role("button", name="Larger text").get_attribute("aria-pressed") == "true"
+        after = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
+        assert after > before, f"text did not grow: {before}px -> {after}px"
+        assert page.url.endswith("/drugs"), f"the control should bring you back to the page, not {page.url}"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 641, f"at 200% zoom with larger text the page scrolls sideways: scrollWidth {width}"
+        axe_check(page)
+        page.get_by_role("button", name="Default text size").focus()
+        page.keyboard.press("Space")
+        page.wait_for_load_state()
+        page.get_by_role("button", name="Default text size").wait_for()
+        assert page.get_by_role("button", name="Default text size").get_attribute("aria-pressed") == "true"
+    finally:
+        context.close()
+    assert not errors, f"browser console errors: {errors}"
