@@ -25,6 +25,18 @@ FONT_SIZE_COOKIE = "font_size"
 
 
 
+
+
+def current_nav_endpoint() -> str | None:
+    """The header link for the page being shown: the exact page, else its area's first link."""
+    endpoint = request.endpoint or ""
+    entries = [e for e, _ in MAIN_NAV]
+    if endpoint in entries:
+        return endpoint
+    area = endpoint.split(".")[0]
+    return next((e for e in entries if e.split(".")[0] == area), None)
+
+
 def current_font_size() -> str:
     value = request.cookies.get(FONT_SIZE_COOKIE, "default")
     return value if value in FONT_SIZES else "default"
@@ -61,5 +73,6 @@ def register(app: Flask) -> None:
             "csp_nonce": csp_nonce,
             "header_counters": header_counters,
             "main_nav": MAIN_NAV,
+            "current_nav_endpoint": current_nav_endpoint,
             "view_functions": app.view_functions,
         }

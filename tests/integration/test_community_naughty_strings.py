@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -41,7 +42,12 @@ def executable_bits(html: str) -> list[str]:
 
 @pytest.fixture
 def naughty() -> list[str]:
-    return json.loads(BLNS.read_text(encoding="utf-8"))
+    strings = json.loads(BLNS.read_text(encoding="utf-8"))
+    if os.environ.get("TEST_DATABASE_URL"):
+        # The whole list runs on SQLite (and through the sanitiser in the unit tests); on
+        # PostgreSQL every fifth string is enough to catch a dialect difference, in a fifth of the time.
+        return strings[::5]
+    return strings
 
 
 def test_every_naughty_string_as_question_and_answer(app, make_user, monkeypatch, naughty):
@@ -61,7 +67,7 @@ def test_every_naughty_string_as_question_and_answer(app, make_user, monkeypatch
             thread_url = thread_url or response.headers["Location"]
         else:
             assert executable_bits(response.get_data(as_text=True)) == [], text
-    assert posted > 300  # most strings are fine questions; the rest got a message
+    assert posted > len(naughty) * 0.6  # most strings are fine questions; the rest got a message
     for text in naughty:
         response = other.post(thread_url + "/answer", data={"body": text})
         assert response.status_code in (302, 400), (text, response.status_code)
