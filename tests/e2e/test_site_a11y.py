@@ -122,3 +122,45 @@ def test_text_size_control_by_keyboard_at_200_percent_zoom(browser, live_server,
     finally:
         context.close()
     assert not errors, f"browser console errors: {errors}"
+
+
+MEMBER_EMAIL = "qa-walker@example.com"
+MEMBER_PAGES = ["/my-medicine", "/my-medicine/alerts", "/my-medicine/alerts/settings", "/my-medicine/profiles/new",
+                "/interaction-checker?medicines=warfarin%0Aibuprofen", "/account/settings", "/community/ask",
+                "/community/notifications", "/drugs/search?q=pain"]
+
+
+@pytest.fixture
+def walker(live_app):
+    from datetime import datetime, timezone
+
+    from tests.conftest import PASSWORD
+    from webapp.models import User
+    from webapp.services import passwords
+
+    with live_app.app_context():
+        if db.session.execute(select(User).where(User.email == MEMBER_EMAIL)).scalar_one_or_none() is None:
+            db.session.add(User(email=MEMBER_EMAIL, display_name="Quinn Walker", role="member",
+                                email_verified_at=datetime.now(timezone.utc),
+                                password_hash=passwords.hash_password(PASSWORD, live_app.config["PASSWORD_HASH_METHOD"])))
+            db.session.commit()
+        db.session.remove()
+    return MEMBER_EMAIL, PASSWORD
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "360px"])
+def test_member_pages_are_accessible(page, axe_check, walker, viewport):
+    email, password = walker
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log out").wait_for()
+    page.goto("/my-medicine")  # makes the member's own profile
+    failures = []
+    for path in MEMBER_PAGES + [page.get_by_role("link", name="Quinn Walker").first.get_attribute("href") or "/"]:
+        try:
+            _check_page(page, axe_check, path, viewport)
+        except (AssertionError, pytest.fail.Exception) as exc:
+            failures.append(str(exc).splitlines()[0][:400])
+    assert not failures, "\n".join(failures)

@@ -282,7 +282,10 @@ def site(tmp_path_factory):
     from webapp.services import newsletter_signup
 
     url, pg = _database_url(tmp_path_factory)
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    # Errors become the 500 page (and are logged with their traceback) so one bad value does not
+    # hide the next: the tests count 500s instead of stopping at the first exception.
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+                                  "PROPAGATE_EXCEPTIONS": False})
     values: dict = {}
     with app.app_context():
         db.create_all()
@@ -561,6 +564,66 @@ def test_hostile_query_strings(site, visitor, member, endpoint):
         if response.status_code >= 500:
             failures.append(f"member GET {base}?{query} -> {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+HOSTILE_PATH_VALUES = ["%3Cscript%3Ealert(1)%3C%2Fscript%3E", "a" * 5_000, "%00", "%ff%fe", "%27%20OR%201%3D1--",
+                      "%F0%9F%92%8A", "..%2F..%2Fetc%2Fpasswd", "-1", "99999999999999999999999"]
+STRING_ARG_ROUTES = sorted({e for e in GET_ENDPOINTS
+                            if any(not str(c.__class__.__name__).startswith(("Integer", "Path"))
+                                   for c in RULE_BY_ENDPOINT[e]._converters.values())})
+
+
+@pytest.mark.parametrize("endpoint", STRING_ARG_ROUTES)
+def test_hostile_path_values(site, member, endpoint):
+    rule = RULE_BY_ENDPOINT[endpoint]
+    failures = []
+    for value in HOSTILE_PATH_VALUES:
+        path = rule.rule
+        for name, converter in rule._converters.items():
+            if converter.__class__.__name__.startswith("Integer"):
+                path = path.replace(f"<int:{name}>", str(site.values.get((endpoint, name), site.values.get(("*", name), 1))))
+            else:
+                path = re.sub(rf"<(?:[a-z]+:)?{name}>", value, path)
+        response = member.get(path)
+        if response.status_code >= 500:
+            failures.append(f"GET {path[:150]} -> {response.status_code}")
+        elif response.mimetype == "text/html" and SCRIPT in response.get_data(as_text=True):
+            failures.append(f"GET {path[:150]} echoes {SCRIPT} unescaped")
+    assert not failures, "\n".join(failures)
+
+
+INT_ARG_ROUTES = sorted({r.endpoint for r in RULES if any(c.__class__.__name__.startswith("Integer")
+                                                          for c in r._converters.values())})
+
+
+@pytest.mark.parametrize("endpoint", INT_ARG_ROUTES)
+def test_out_of_range_ids(site, endpoint):
+    """An id bigger than the database's integers is simply not found (404), for GET and POST."""
+    client = site.client(site.member_email)
+    rule = RULE_BY_ENDPOINT[endpoint]
+    failures = []
+    for number in ("0", "2147483648", "9223372036854775808", "99999999999999999999999"):
+        path = rule.rule
+        for name, converter in rule._converters.items():
+            if converter.__class__.__name__.startswith("Integer"):
+                path = path.replace(f"<int:{name}>", number)
+            else:
+                path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(site.values.get((endpoint, name), site.values.get(("*", name)))), path)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = client.open(path, method=method)
+            if response.status_code >= 500:
+                failures.append(f"{method} {path} -> {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_session_cookie_is_protected(site):
+    client = site.app.test_client()
+    response = client.post("/login", data={"email": site.member_email, "password": PASSWORD, "remember": "y"})
+    cookies = response.headers.getlist("Set-Cookie")
+    assert cookies, "log-in set no cookie"
+    for cookie in cookies:
+        lowered = cookie.lower()
+        assert "httponly" in lowered and "samesite=lax" in lowered or "samesite=strict" in lowered, cookie
 
 
 # ---------------------------------------------------------------------------------------------
