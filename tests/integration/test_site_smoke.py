@@ -34,6 +34,8 @@ from webapp.services import passwords
 # The routes, read from an app built at import time (no database is touched).
 
 _ROUTE_APP = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+with _ROUTE_APP.app_context():
+    db.engine.dispose()
 RULES = [r for r in _ROUTE_APP.url_map.iter_rules() if r.endpoint != "static"]
 GET_ENDPOINTS = sorted({r.endpoint for r in RULES if "GET" in r.methods})
 POST_ENDPOINTS = sorted({r.endpoint for r in RULES if "POST" in r.methods},
