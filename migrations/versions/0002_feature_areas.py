@@ -1,8 +1,8 @@
-"""areas: content, drugs, pills, my medicine, community, newsletter, personalisation
+"""feature areas: content, drugs, pills, my medicine, community, newsletter, personalisation
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 04:06:11.182313
+Create Date: 2026-11-28 04:48:12.896187
 
 """
 from alembic import op
@@ -47,7 +47,7 @@ def upgrade():
     )
     with op.batch_alter_table('drug_search_terms', schema=None) as batch_op:
         batch_op.create_index('ix_drug_search_terms_target', ['target_type', 'target_key'], unique=False)
-        batch_op.create_index('ix_drug_search_terms_type_key', ['target_type', 'key'], unique=False)
+        batch_op.create_index('ix_drug_search_terms_type_key', ['target_type', 'key', 'weight', 'id'], unique=False)
 
     op.create_table('drug_search_typo_keys',
     sa.Column('id', sa.Integer(), nullable=False),
