@@ -101,6 +101,23 @@ def app(database_url, _schema):
 
 
 @pytest.fixture
+def make_app(database_url, _schema):
+    """make_app(config_class=TestConfig, **overrides): another app on the test database,
+    with its connections closed at the end of the test."""
+    made = []
+
+    def factory(config_class=TestConfig, **overrides):
+        made.append(create_app(config_class, {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}))
+        return made[-1]
+
+    yield factory
+    for extra in made:
+        with extra.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def app_ctx(app):
     with app.app_context():
         yield app

@@ -125,11 +125,8 @@ def test_without_smtp_settings_mail_goes_to_the_log(app, runner, caplog):
     assert "Body 0" in caplog.text
 
 
-def test_development_logs_signup_mail_at_once(database_url, _schema, caplog):
-    from config import TestConfig
-    from webapp import create_app
-
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "MAIL_LOG_IMMEDIATELY": True})
+def test_development_logs_signup_mail_at_once(make_app, caplog):
+    app = make_app(MAIL_LOG_IMMEDIATELY=True)
     client = app.test_client()
     client.post("/signup", data={"email": "dev@example.com", "display_name": "Dev", "password": "correct horse battery"})
     assert "/verify-email/" in caplog.text

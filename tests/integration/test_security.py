@@ -7,9 +7,6 @@ import re
 
 import pytest
 
-from config import TestConfig
-from webapp import create_app
-
 PAGES = ["/", "/login", "/signup", "/forgot-password"]
 
 
@@ -35,8 +32,8 @@ def test_pages_have_no_inline_script_or_style(client, path):
     assert re.search(r'<a class="skip-link" href="#main">', html)
 
 
-def test_csrf_is_enforced(database_url, _schema, make_user):
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+def test_csrf_is_enforced(make_app, make_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     make_user("csrf@example.com")
     refused = client.post("/login", data={"email": "csrf@example.com", "password": "correct horse battery"})
@@ -51,12 +48,12 @@ def test_csrf_is_enforced(database_url, _schema, make_user):
     assert accepted.status_code == 302
 
 
-def test_production_sends_hsts_and_host_cookies(database_url, _schema, monkeypatch):
+def test_production_sends_hsts_and_host_cookies(make_app, database_url, monkeypatch):
     from config import ProductionConfig
 
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
     monkeypatch.setenv("DATABASE_URL", database_url)
-    app = create_app(ProductionConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_STORAGE_URI": "memory://"})
+    app = make_app(ProductionConfig, RATELIMIT_STORAGE_URI="memory://")
     client = app.test_client()
     response = client.get("/login", base_url="https://localhost")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
@@ -86,8 +83,8 @@ def test_too_large_request_gets_413(client):
     assert "That was too large" in response.get_data(as_text=True)
 
 
-def test_unhandled_error_gets_the_500_page(database_url, _schema):
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False})
+def test_unhandled_error_gets_the_500_page(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
 
     @app.route("/boom")
     def boom():
@@ -137,15 +134,15 @@ def test_font_size_refuses_off_site_redirects_and_bad_sizes(client):
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to test Redis-backed limits")
-def test_rate_limits_are_counted_in_redis(database_url, _schema):
+def test_rate_limits_are_counted_in_redis(make_app):
     import redis
 
     url = os.environ["TEST_REDIS_URL"]
     redis.Redis.from_url(url).flushdb()
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": url})
+    app = make_app(REDIS_URL=url)
     assert app.config["RATELIMIT_STORAGE_URI"] == url
     # Two processes share counters through Redis: here, two app instances.
-    first, second = app.test_client(), create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": url}).test_client()
+    first, second = app.test_client(), make_app(REDIS_URL=url).test_client()
     data = {"email": "x@example.com", "password": "wrong password here"}
     statuses = [(first if n % 2 else second).post("/login", data=data).status_code for n in range(11)]
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
