@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import Config, ProductionConfig, config_for_env
 
@@ -14,6 +15,7 @@ from . import database, mailer, security
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_DATABASE_INT = 2**31 - 1  # PostgreSQL INTEGER; SQLite's limit is higher
 log = logging.getLogger(__name__)
 
 
@@ -33,6 +35,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     _configure_logging(app)
 
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     security.init_app(app)
     mailer.init_app(app)
@@ -87,6 +90,19 @@ def _configure_limiter(app: Flask) -> None:
         if not app.testing:
             log.warning("REDIS_URL is not set: rate-limit counters are kept in memory, per process.")
     limiter.init_app(app)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:...> that only matches ids a database column can hold: a larger number is
+    simply a page that does not exist (404), never an overflow error (500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_DATABASE_INT)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def register_url_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -6,7 +6,7 @@ import secrets
 from functools import wraps
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 
 from . import database
 
@@ -59,6 +59,12 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_in_path():
+        # No page has a NUL byte in its address, and PostgreSQL refuses NUL in text.
+        if "\x00" in request.path:
+            abort(404)
+
     @app.before_request
     def _choose_begin_mode():
         mode = "DEFERRED" if request.method in SAFE_METHODS else "IMMEDIATE"

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from config import TestConfig
 from tests.conftest import PASSWORD, drop_postgres_schema, reset_postgres_schema, with_search_path
@@ -582,7 +583,7 @@ def test_hostile_path_values(site, member, endpoint):
     for value in HOSTILE_PATH_VALUES:
         path = rule.rule
         for name, converter in rule._converters.items():
-            if converter.__class__.__name__.startswith("Integer"):
+            if isinstance(converter, IntegerConverter):
                 path = path.replace(f"<int:{name}>", str(site.values.get((endpoint, name), site.values.get(("*", name), 1))))
             else:
                 path = re.sub(rf"<(?:[a-z]+:)?{name}>", value, path)
@@ -594,7 +595,7 @@ def test_hostile_path_values(site, member, endpoint):
     assert not failures, "\n".join(failures)
 
 
-INT_ARG_ROUTES = sorted({r.endpoint for r in RULES if any(c.__class__.__name__.startswith("Integer")
+INT_ARG_ROUTES = sorted({r.endpoint for r in RULES if any(isinstance(c, IntegerConverter)
                                                           for c in r._converters.values())})
 
 
@@ -607,7 +608,7 @@ def test_out_of_range_ids(site, endpoint):
     for number in ("0", "2147483648", "9223372036854775808", "99999999999999999999999"):
         path = rule.rule
         for name, converter in rule._converters.items():
-            if converter.__class__.__name__.startswith("Integer"):
+            if isinstance(converter, IntegerConverter):
                 path = path.replace(f"<int:{name}>", number)
             else:
                 path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(site.values.get((endpoint, name), site.values.get(("*", name)))), path)

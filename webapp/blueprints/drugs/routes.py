@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
+from ... import MAX_DATABASE_INT
 from ...areas import resolve
 from ...extensions import db, limiter
 from ...models.drugs import KIND_LABELS, Review
@@ -168,6 +169,8 @@ def product_by_id(key: int):
 @bp.route("/drugs/products/<key>")
 def product(key: str):
     if key.isdigit():
+        if int(key) > MAX_DATABASE_INT:
+            abort(404)
         return product_by_id(int(key))
     found = drug_catalog.products_by_slug(db.session, key)
     if not found:
