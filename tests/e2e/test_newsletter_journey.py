@@ -146,7 +146,7 @@ def test_mail_round_trip_through_smtp_with_one_click_unsubscribe(page, axe_check
     _deliver(live_app)
 
     issue = smtp_inbox.for_address(address)[-1]
-    assert issue["Subject"].startswith("Community Highlights:")
+    assert str(issue["Subject"]).strip().startswith("Community Highlights:")
     assert issue["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe_url = issue["List-Unsubscribe"].strip("<>")
     assert unsubscribe_url.startswith(live_app.config["SITE_URL"] + "/newsletter/unsubscribe/")
