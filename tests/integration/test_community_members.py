@@ -8,34 +8,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.integration._community import ask, client_as, post_ids, setup_people, thread_id_from
+from tests.integration._community import ask, client_as, post_ids, thread_id_from
 from webapp.extensions import db
 from webapp.models.community import CommunityGroup, CommunityPost
-
-
-@pytest.fixture
-def people(app, make_user):
-    return setup_people(app, make_user)
-
-
-@pytest.fixture
-def asker(app, people):
-    return client_as(app, people.asker.email)
-
-
-@pytest.fixture
-def other(app, people):
-    return client_as(app, people.other.email)
-
-
-@pytest.fixture
-def mod(app, people):
-    return client_as(app, people.moderator.email)
-
-
-@pytest.fixture
-def thread_id(asker):
-    return thread_id_from(ask(asker))
 
 
 def html(client, url, status=200) -> str:

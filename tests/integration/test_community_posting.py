@@ -7,36 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.integration._community import ask, client_as, post_ids, setup_people, thread_id_from
+from tests.integration._community import ask, client_as, post_ids, thread_id_from
 from webapp.extensions import db
 from webapp.models.community import CommunityPost, CommunityThread
 
 DISCLAIMER = "not medical advice"
-
-
-@pytest.fixture
-def people(app, make_user):
-    return setup_people(app, make_user)
-
-
-@pytest.fixture
-def asker(app, people):
-    return client_as(app, people.asker.email)
-
-
-@pytest.fixture
-def other(app, people):
-    return client_as(app, people.other.email)
-
-
-@pytest.fixture
-def expert(app, people):
-    return client_as(app, people.expert.email)
-
-
-@pytest.fixture
-def thread_id(asker):
-    return thread_id_from(ask(asker))
 
 
 def answer(client, thread_id, body="Tiredness is common in the first weeks; tell your doctor if it lasts.", **extra):

@@ -3,40 +3,13 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import OutboxMessage
 from webapp.services import outbox
-
-
-class Inbox:
-    def __init__(self):
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 def _queue(app, count=1):
