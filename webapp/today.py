@@ -37,6 +37,16 @@ def today_for_reader(limit: int = 6) -> personalisation.Today:
     return personalisation.today(db.session, user_id, visitor_reads(), _Link(), datetime.now(timezone.utc), limit=limit, cache=cache)
 
 
+def reader_cache_key() -> tuple:
+    """Everything a page with "Today" cards depends on for this reader."""
+    if current_user.is_authenticated:
+        user = current_user
+        g.no_store = True
+        fingerprint = personalisation.signals_fingerprint(db.session, user.id)
+        return ("member", user.id, user.display_name, user.email, user.role, user.is_verified, fingerprint)
+    return ("visitor", tuple(visitor_reads()))
+
+
 def today_cards(limit: int = 6):
     return today_for_reader(limit).cards
 

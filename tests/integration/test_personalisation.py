@@ -167,3 +167,16 @@ def test_cards_follow_changes_at_once_despite_the_cache(site, logged_in_client, 
             note.read_at = datetime.now(timezone.utc)
         db.session.commit()
     assert "Recall affecting your Metformin" not in _reasons(logged_in_client.get("/").get_data(as_text=True))
+
+
+def test_cached_home_page_carries_a_working_csrf_token(site, make_app, user):
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    client = strict.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": token})
+    first, second = (client.get("/").get_data(as_text=True) for _ in range(2))
+    assert "hole" not in second and "Hello, Morgan Member" in second
+    home_token = re.search(r'name="csrf_token" value="([^"]+)"', second).group(1)
+    assert client.post("/logout", data={"csrf_token": home_token}).status_code == 302
+    assert "Hello, Morgan Member" not in client.get("/").get_data(as_text=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from ...page_cache import cacheable_request, cached_render
 from ...security import is_safe_next
 from ...templating import FONT_SIZE_COOKIE, FONT_SIZES
-from ...today import today_for_reader
+from ...today import reader_cache_key, today_for_reader
 from .forms import FontSizeForm
 
 bp = Blueprint("main", __name__)
@@ -16,8 +17,15 @@ ONE_YEAR = 60 * 60 * 24 * 365
 
 @bp.route("/")
 def index():
+    if not cacheable_request():
+        return _render_home()
+    # The page changes only with the reader and their signals: reuse it while those are the same.
+    return cached_render(reader_cache_key(), _render_home)
+
+
+def _render_home(**holes) -> str:
     today = today_for_reader()
-    return render_template("main/index.html", cards=today.cards, groups=today.groups)
+    return render_template("main/index.html", cards=today.cards, groups=today.groups, **holes)
 
 
 @bp.route("/font-size", methods=["POST"])
