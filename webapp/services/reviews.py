@@ -3,7 +3,6 @@ condition it was taken for, helpful votes, and reports kept for the moderation q
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models._types import utcnow
 from ..models.drugs import REPORT_REASONS, Condition, Drug, Review, ReviewReport, ReviewVote
+from .drug_catalog import Page
 
 MAX_BODY = 5000
 SORTS = ("newest", "helpful")
@@ -176,24 +176,8 @@ def averages_for(session: Session, drug_ids: list[int], condition_id: int | None
     return {row[0]: _averages(row[1:]) for row in session.execute(statement.group_by(Review.drug_id))}
 
 
-@dataclass
-class ReviewPage:
-    items: list[Review]
-    total: int
-    page: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+# One page of a drug's reviews: the same paging shape as the A–Z catalogue.
+ReviewPage = Page
 
 
 def list_reviews(session: Session, drug_id: int, *, sort: str = "newest", page: int = 1,
