@@ -139,3 +139,17 @@ def test_pillbox_rejects_a_csv_in_another_layout(runner, tmp_path):
 
 def test_csv_module_used_for_fixture_is_valid():
     assert len(list(csv.DictReader(io.StringIO(PILLBOX_CSV)))) == 5
+
+
+def test_an_import_leaves_fresh_planner_statistics(app, runner, tmp_path):
+    path = tmp_path / "pillbox.csv"
+    path.write_text(PILLBOX_CSV, encoding="utf-8")
+    assert runner.invoke(args=["import", "pillbox", str(path)]).exit_code == 0
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            analysed = db.session.execute(db.text("SELECT COUNT(DISTINCT tbl) FROM sqlite_stat1 WHERE tbl LIKE 'pill%'"))
+        else:
+            analysed = db.session.execute(db.text(
+                "SELECT COUNT(*) FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+                "AND relname LIKE 'pill%' AND last_analyze IS NOT NULL"))
+        assert analysed.scalar_one() == 3

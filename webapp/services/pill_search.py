@@ -140,7 +140,15 @@ def refresh_facet_counts(session: Session) -> int:
         "SELECT 'coarse', coarse_key, MIN(shape), MIN(color1), MIN(color2), NULL, MIN(score), COUNT(*) "
         "FROM pills WHERE coarse_key IS NOT NULL GROUP BY coarse_key"
     ))
+    _analyze(session)
     return session.execute(text("SELECT COUNT(*) FROM pill_facet_counts WHERE level = 'fine'")).scalar_one()
+
+
+def _analyze(session: Session) -> None:
+    # A bulk import changes the tables' sizes and value spread by orders of magnitude; fresh
+    # planner statistics keep the searches on their index plans without waiting for autovacuum.
+    for table in ("pills", "pill_imprint_keys", "pill_facet_counts"):
+        session.execute(text(f"ANALYZE {table}"))
 
 
 # --- SQL pieces shared by both plans -----------------------------------------------------
