@@ -48,6 +48,10 @@ CLI_MODULES = [
     "webapp.commands.newsletter",
 ]
 
+# Called when a member's new email address takes effect: function(session, user, new_email)
+# moves whatever the area keeps under the old address (the newsletter mails the account's address).
+EMAIL_CHANGE_HOOKS = ["webapp.services.newsletter_signup:follow_email_change"]
+
 # Header badges: (label, endpoint, "module:function(user) -> int").
 HEADER_COUNTERS = [
     ("Alerts", "mymeds.alerts", "webapp.services.mymeds_alerts:unread_count"),

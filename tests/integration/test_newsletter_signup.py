@@ -331,3 +331,28 @@ def test_an_address_linked_to_another_account_is_left_alone(client, auth, make_u
     response = client.post("/newsletter/settings", data={"topics": ["cancer"]}, follow_redirects=True)
     assert "through another account" in response.get_data(as_text=True)
     assert _subscribers(app) == [("second@example.com", "confirmed", [])]
+
+
+def _change_email(client, new_email, sent_mail):
+    from tests.conftest import PASSWORD
+
+    client.post("/account/email", data={"em-new_email": new_email, "em-current_password": PASSWORD})
+    (message,) = [m for m in sent_mail(new_email) if "/account/email/confirm/" in m.body_text]
+    client.get(first_link(message.body_text, "/account/email/confirm/"))
+
+
+def test_the_newsletter_follows_a_members_new_email_address(logged_in_client, app, topics, sent_mail):
+    logged_in_client.post("/newsletter/settings", data={"topics": ["cancer"]})
+    _change_email(logged_in_client, "moved@example.com", sent_mail)
+    assert _subscribers(app) == [("moved@example.com", "confirmed", ["cancer"])]
+    page = logged_in_client.get("/account/settings").get_data(as_text=True)
+    assert re.search(r'id="settings-newsletter-topics-cancer"[^>]*checked', page)
+
+
+def test_an_earlier_signup_of_the_new_address_joins_the_members_subscription(logged_in_client, client, app, topics, sent_mail):
+    logged_in_client.post("/newsletter/settings", data={"topics": ["cancer"]})
+    with app.test_client() as stranger:  # the member had also signed up their other address, logged out
+        _signup(stranger, "moved@example.com", ["caregiving"])
+        stranger.get(first_link(sent_mail("moved@example.com")[0].body_text, "/newsletter/confirm/"))
+    _change_email(logged_in_client, "moved@example.com", sent_mail)
+    assert _subscribers(app) == [("moved@example.com", "confirmed", ["cancer", "caregiving"])]

@@ -9,6 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..areas import EMAIL_CHANGE_HOOKS, resolve
 from ..models.accounts import ROLES, User, new_session_token
 from . import passwords
 
@@ -121,6 +122,10 @@ def apply_email_change(session: Session, user: User, new_email: str) -> None:
         raise AccountError("That email address cannot be used. Sign in with it or choose another.", field="new_email")
     user.email = new_email
     user.email_verified_at = datetime.now(timezone.utc)
+    for target in EMAIL_CHANGE_HOOKS:
+        hook = resolve(target)
+        if hook is not None:
+            hook(session, user, new_email)
 
 
 def set_role(session: Session, email: str, role: str) -> User:

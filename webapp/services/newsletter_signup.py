@@ -216,6 +216,26 @@ def confirm(session: Session, secret: str, token: str, *, now: datetime, max_age
     return ConfirmResult(subscriber, changed)
 
 
+def follow_email_change(session: Session, user: User, new_email: str) -> None:
+    """A member's new address took effect (they followed the link sent to it): their newsletter
+    goes there from now on. An unlinked subscription the new address already had joins theirs."""
+    linked = find_linked(session, user.id)
+    other = find_subscriber(session, new_email)
+    if linked is None:
+        if other is not None and other.user_id is None:
+            other.user_id = user.id
+        return
+    if other is not None and other is not linked:
+        if other.status == "confirmed":
+            _add_topics(linked, topic_ids(other))
+            if linked.status != "confirmed":
+                linked.status, linked.confirmed_at, linked.unsubscribed_at = "confirmed", other.confirmed_at, None
+        session.delete(other)
+        session.flush()  # free the address before the linked row takes it
+    linked.email = new_email
+    session.flush()
+
+
 def find_linked(session: Session, user_id: int) -> NewsletterSubscriber | None:
     return session.execute(select(NewsletterSubscriber).where(NewsletterSubscriber.user_id == user_id)).scalar_one_or_none()
 
