@@ -228,7 +228,7 @@ def test_signed_in_readers_and_text_size_are_never_served_someone_elses_page(cli
 def test_a_content_sync_reaches_the_cached_page(app, client, loaded, tmp_path, monkeypatch):
     import shutil
 
-    from webapp.blueprints.content import routes
+    from webapp import page_cache
 
     assert "Localized Disease" in client.get(ARTICLE).get_data(as_text=True)
     folder = tmp_path / "content"
@@ -238,7 +238,7 @@ def test_a_content_sync_reaches_the_cached_page(app, client, loaded, tmp_path, m
     with app.app_context():
         content_loader.sync(db.session, folder, echo=lambda _m: None)
         db.session.commit()
-    monkeypatch.setattr(routes, "VERSION_CHECK_SECONDS", 0)
+    monkeypatch.setattr(page_cache, "RECHECK_SECONDS", 0)
     assert "Localised Disease (edited)" in client.get(ARTICLE).get_data(as_text=True)
 
 
@@ -258,3 +258,19 @@ def test_search_can_show_one_kind_only(page):
     assert f'href="{ARTICLE}"' not in centers_only.split('class="search-results"')[1]
     assert "1 result for" in centers_only
     assert page("/search?q=pancreatic&kind=%3Cbogus%3E").count('class="result"') == everything.count('class="result"')
+
+
+def test_an_article_removed_by_a_content_sync_is_gone_from_the_cache_too(app, client, loaded, tmp_path, monkeypatch):
+    import shutil
+
+    from webapp import page_cache
+
+    assert client.get(ARTICLE).status_code == 200
+    folder = tmp_path / "content"
+    shutil.copytree(content_loader.CONTENT_DIR, folder)
+    (folder / "pancreatic-cancer" / "pnet-treatment-option-overview.md").unlink()
+    with app.app_context():
+        content_loader.sync(db.session, folder, echo=lambda _m: None)
+        db.session.commit()
+    monkeypatch.setattr(page_cache, "RECHECK_SECONDS", 0)
+    assert client.get(ARTICLE).status_code == 404

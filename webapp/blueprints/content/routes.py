@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from flask import Blueprint, abort, current_app, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
 from ...extensions import db
-from ...security import csp_nonce
+from ...page_cache import cacheable_request, cached_render
 from ...services import content_queries, site_search
 from ...services.content_loader import SLUG
 from ...services.content_render import END_POINTS, STUDY_DESIGNS
-from ...templating import current_font_size
 from ...today import sidebar_cards
 from .forms import SiteSearchForm
 
@@ -25,61 +19,6 @@ bp = Blueprint("content", __name__)
 SEARCH_PER_PAGE = 10
 # How search results from each area are labelled; areas not listed get their kind, capitalised.
 SEARCH_KIND_LABELS = {"article": "Article", "center": "Health center", "page": "Guide", "drug": "Drug", "thread": "Community"}
-
-
-# Anonymous readers all get the same article page, apart from the CSRF token in the header
-# forms and the CSP nonce. So each worker keeps the rendered page for a short while, with
-# holes where those two go, and fills the holes per request. Logged-in readers, pages with
-# a query string or a flashed message are always rendered afresh. The article's content
-# hash is re-checked at most every VERSION_CHECK_SECONDS, so a content sync shows within
-# seconds; the rest of the page (other areas' header and footer) is re-rendered at least
-# every PAGE_CACHE_SECONDS.
-PAGE_CACHE_SECONDS = 60
-VERSION_CHECK_SECONDS = 5
-PAGE_CACHE_MAX = 256
-_CSRF_HOLE = "hd-csrf-hole-3b9e1"
-_NONCE_HOLE = "hd-nonce-hole-3b9e1"
-
-
-@dataclass
-class _CachedPage:
-    html: str
-    version: str
-    rendered_at: float
-    checked_at: float
-
-
-
-
-def _page_cache() -> dict[tuple, _CachedPage]:
-    return current_app.extensions.setdefault("content_page_cache", {})
-
-
-def _cacheable() -> bool:
-    return request.method == "GET" and not request.query_string and not current_user.is_authenticated and not session.get("_flashes")
-
-
-def _cached_page(key: tuple, current_version: Callable[[], str | None], render: Callable[..., str]) -> str:
-    """The page for anonymous readers from the worker's cache, refreshed as described above."""
-    key = (*key, current_font_size())
-    now = time.monotonic()
-    cache = _page_cache()
-    entry = cache.get(key)
-    if entry is None or now - entry.checked_at >= VERSION_CHECK_SECONDS:
-        version = current_version() or abort(404)
-        if entry is not None and entry.version == version and now - entry.rendered_at < PAGE_CACHE_SECONDS:
-            entry.checked_at = now
-        else:
-            html = render(csrf_token=lambda: _CSRF_HOLE, csp_nonce=lambda: _NONCE_HOLE)
-            if len(cache) >= PAGE_CACHE_MAX:
-                cache.clear()
-            cache[key] = entry = _CachedPage(html, version, now, now)
-    html = entry.html
-    if _CSRF_HOLE in html:
-        html = html.replace(_CSRF_HOLE, generate_csrf())
-    if _NONCE_HOLE in html:
-        html = html.replace(_NONCE_HOLE, csp_nonce())
-    return html
 
 
 def _slug_or_404(value: str) -> str:
@@ -125,11 +64,13 @@ def center(slug: str):
 @bp.route("/health-centers/<center_slug>/<article_slug>")
 def article(center_slug: str, article_slug: str):
     center_slug, article_slug = _slug_or_404(center_slug), _slug_or_404(article_slug)
-    if not _cacheable():
+    # Anonymous readers all get the same page but for the CSRF token and CSP nonce, so it comes
+    # from the page cache, which re-checks the article's content hash every few seconds (a content
+    # sync shows within seconds). Logged-in readers get their own sidebar, always rendered afresh.
+    if current_user.is_authenticated or not cacheable_request():
         return _render_article(center_slug, article_slug)
-    return _cached_page(("article", center_slug, article_slug),
-                        lambda: content_queries.article_version(db.session, center_slug, article_slug),
-                        lambda **holes: _render_article(center_slug, article_slug, **holes))
+    return cached_render((center_slug, article_slug), lambda **holes: _render_article(center_slug, article_slug, **holes),
+                         version=lambda: content_queries.article_version(db.session, center_slug, article_slug))
 
 
 def _render_article(center_slug: str, article_slug: str, **holes) -> str:
