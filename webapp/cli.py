@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -84,5 +86,54 @@ def deliver(limit: int) -> None:
         db.session, sender_for_app(), current_app.config["MAIL_DEFAULT_SENDER"], limit=limit, progress=progress
     )
     click.echo(f"Sent {report.sent}, will retry {report.retried}, failed {report.failed}.")
+    stuck = outbox.stuck_messages(db.session, datetime.now(timezone.utc))
+    if stuck:
+        click.echo(f"Warning: {len(stuck)} message(s) stopped half way through sending (the process died). "
+                   "See `flask mail status`.")
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("MAIL_SERVER is not set: messages were written to the log instead of sent.")
+
+
+def _describe(message) -> str:
+    line = f"  #{message.id} to {message.to_address}: {message.subject[:60]!r} ({message.category})"
+    return line + (f"\n      last error: {message.last_error[:200]}" if message.last_error else "")
+
+
+@mail_cli.command("status")
+def mail_status() -> None:
+    """How many messages are in each state, and which need an operator."""
+    counts = outbox.status_counts(db.session)
+    click.echo(", ".join(f"{status} {counts.get(status, 0)}" for status in ("pending", "sending", "sent", "failed")))
+    stuck = outbox.stuck_messages(db.session, datetime.now(timezone.utc))
+    if stuck:
+        minutes = int(outbox.STUCK_AFTER.total_seconds() // 60)
+        click.echo(f"Stopped while sending (over {minutes} minutes ago; they may or may not have arrived):")
+        click.echo("\n".join(_describe(m) for m in stuck))
+    failed = outbox.failed_messages(db.session)
+    if failed:
+        click.echo(f"Failed after {outbox.MAX_ATTEMPTS} attempts:")
+        click.echo("\n".join(_describe(m) for m in failed))
+    if stuck or failed:
+        click.echo("Check the mail server's log, then `flask mail retry ID...` (or --stuck / --failed) to send them again.")
+
+
+@mail_cli.command("retry")
+@click.argument("message_ids", nargs=-1, type=int)
+@click.option("--stuck", is_flag=True, help="Every message that stopped while sending.")
+@click.option("--failed", is_flag=True, help="Every message that failed after its last attempt.")
+def mail_retry(message_ids: tuple[int, ...], stuck: bool, failed: bool) -> None:
+    """Queue stuck or failed messages again; the next `flask mail deliver` sends them."""
+    now = datetime.now(timezone.utc)
+    ids = set(message_ids)
+    if stuck:
+        ids |= {m.id for m in outbox.stuck_messages(db.session, now)}
+    if failed:
+        ids |= {m.id for m in outbox.failed_messages(db.session)}
+    if not ids:
+        raise click.ClickException("Name the messages to retry (IDs from `flask mail status`), or use --stuck / --failed.")
+    requeued = outbox.requeue(db.session, ids, now)
+    db.session.commit()
+    skipped = sorted(ids - set(requeued))
+    click.echo(f"Queued again: {len(requeued)} message(s); `flask mail deliver` sends them.")
+    if skipped:
+        click.echo(f"Not queued (unknown, or not stuck or failed): {', '.join(f'#{i}' for i in skipped)}")

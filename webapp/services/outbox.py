@@ -3,7 +3,9 @@
 Delivery claims a message by switching it from "pending" to "sending" in its own
 committed transaction before talking to the mail server. A crash after the server
 accepted the message leaves it in "sending", which is never retried automatically:
-a lost message is reported (status stays visible) rather than a duplicate sent.
+a lost message is reported rather than a duplicate sent. `stuck_messages` finds them
+(`flask mail status` lists them, `flask mail deliver` warns), and an operator who has
+checked the mail server's log puts them back with `requeue` (`flask mail retry`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 BASE_BACKOFF = timedelta(minutes=1)
+# A send takes seconds; a message still "sending" after this was interrupted.
+STUCK_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -80,11 +84,12 @@ def backoff(attempts: int) -> timedelta:
     return BASE_BACKOFF * (2 ** max(attempts - 1, 0))
 
 
-def _claim(session: Session, message_id: int) -> bool:
+def _claim(session: Session, message_id: int, now: datetime) -> bool:
+    # While a message is "sending", next_attempt_at holds when this attempt started.
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-        .values(status="sending", attempts=OutboxMessage.attempts + 1)
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now)
     )
     session.commit()
     return result.rowcount == 1
@@ -116,7 +121,7 @@ def deliver_pending(
     ids = due_message_ids(session, now(), limit, category)
     sent = retried = failed = 0
     for position, message_id in enumerate(ids, start=1):
-        if not _claim(session, message_id):
+        if not _claim(session, message_id, now()):
             continue  # another process took it
         message = session.get(OutboxMessage, message_id)
         try:
@@ -177,3 +182,36 @@ def pending_count(session: Session, statuses: Iterable[str] = ("pending",)) -> i
     return session.execute(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(list(statuses)))
     ).scalar_one()
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+    return {status: count for status, count in rows}
+
+
+def stuck_messages(session: Session, now: datetime) -> list[OutboxMessage]:
+    """Messages whose delivery was interrupted (the process died while sending them)."""
+    return list(session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at <= now - STUCK_AFTER)
+        .order_by(OutboxMessage.id)
+    ).scalars())
+
+
+def failed_messages(session: Session) -> list[OutboxMessage]:
+    return list(session.execute(select(OutboxMessage).where(OutboxMessage.status == "failed").order_by(OutboxMessage.id)).scalars())
+
+
+def requeue(session: Session, message_ids: Iterable[int], now: datetime) -> list[int]:
+    """Put stuck or failed messages back in the queue, with a fresh set of attempts.
+    A stuck message may already have reached its recipient: the operator decides."""
+    ids = sorted(set(message_ids))
+    requeued = list(session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(["failed", "sending"]))
+        .values(status="pending", attempts=0, next_attempt_at=now)
+        .returning(OutboxMessage.id)
+    ).scalars())
+    return sorted(requeued)
