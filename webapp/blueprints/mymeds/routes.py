@@ -16,7 +16,7 @@ from ...database import immediate_transactions
 from ...extensions import csrf, db, limiter
 from ...models.mymeds import RELATIONSHIP_LABELS
 from ...security import no_store
-from ...services import interaction_loader, mymeds_alerts, mymeds_export
+from ...services import allergy_check, interaction_loader, mymeds_alerts, mymeds_export
 from ...services import mymeds_profiles as profiles_service
 from ...services.interactions import FOODS, SEVERITY_LABELS, Medicine, check_interactions
 from ...services.mymeds_profiles import MAX_CHECK_NAMES, MedicineDetails, MyMedsError, ProfileData
@@ -177,9 +177,11 @@ def _render_profile(profile, add_form: AddMedicineForm, status: int = 200):
     added_id = request.args.get("added", "")
     if added_id.isdigit() and profiles_service.valid_id(int(added_id)):
         added = next((m for m in medicines if m.id == int(added_id) and m.is_active), None)
+    allergies = allergy_check.profile_allergy_report(db.session, profile.allergies, medicines)
     return render_template(
         "mymeds/profile.html", profile=profile, medicines=medicines, result=result, report=result.report,
         added=added, added_report=result.report.about(str(added.id)) if added else None, add_form=add_form,
+        allergies=allergies, added_allergies=allergies.about(str(added.id)) if added else None,
         action_form=EmptyForm(), recall_matches=mymeds_alerts.recall_matches_for_profile(db.session, profile.id),
         condition_names=[_kb().condition_name(c) for c in profile.conditions or []],
     ), status

@@ -1,0 +1,441 @@
+"""Allergy warnings for My Medicine: a profile's free-text allergy list checked against the
+ingredients of its medicines.
+
+    classes = allergy_classes()                        # webapp/data/allergy_classes.yaml
+    reference = build_reference(drug_names)            # brand names and other names of our drugs
+    report = check_allergies("penicillin (rash), latex", medicines, reference, classes)
+
+An allergy entry (the text is split on commas, semicolons, "and", "or", "/", "&" and new
+lines) matches a medicine when it names
+
+- one of the medicine's ingredients ("amoxicillin"),
+- a drug of our reference by its name, brand or another name ("Amoxil", "Augmentin"),
+- a drug family it belongs to ("penicillins", "sulfa", "NSAIDs").
+
+Those are "avoid" findings. Lower, "ask first" findings are raised for another member of a
+family whose labels warn about it (aspirin allergy, ibuprofen on the list), for the
+families the data file pairs as cross-reacting in some people (penicillins and
+cephalosporins), and when only part of a combination product was named. Entries we do not
+recognise (foods, latex, stings) simply match nothing.
+
+check_allergies and everything it calls are pure; profile_allergy_report is the one
+entry point that reads the drug reference, through the session it is given.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models.drugs import Drug
+from .interactions import Medicine
+
+DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "allergy_classes.yaml"
+
+MAX_TEXT_CHARS = 4000  # the form allows 2,000; anything longer is cut, never an error
+MAX_ENTRIES = 100
+MAX_ENTRY_WORDS = 40
+MAX_SHOWN_CHARS = 120  # an entry as it is quoted back
+
+AVOID = "avoid"
+ASK = "ask"
+SEVERITY_LABELS = {AVOID: "Allergy warning", ASK: "Ask first"}
+ADVICE = {
+    AVOID: "Do not take it unless your prescriber knows about the allergy.",
+    ASK: "Ask your pharmacist or prescriber before taking it.",
+}
+# Which explanation wins when one entry matches a medicine in several ways.
+_BASIS_ORDER = {"ingredient": 0, "name": 1, "class": 2, "combination": 3, "family": 4, "cross-reactivity": 5, "medicine-name": 6}
+
+_SPLIT = re.compile(r"[\n\r,;/&+]+|\b(?:and|or)\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+# --- words -----------------------------------------------------------------------------------
+
+
+def _singular(word: str) -> str:
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words_of(text: str) -> tuple[str, ...]:
+    """Lowercase words without plural s, for comparing names: "NSAIDs" and "nsaid" agree."""
+    text = unicodedata.normalize("NFKC", text or "").lower().replace("β", " beta ")
+    return tuple(_singular(w) for w in _WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class AllergyEntry:
+    text: str  # as the person wrote it (tidied, shortened)
+    words: tuple[str, ...]
+
+
+def parse_allergies(text: str | None) -> list[AllergyEntry]:
+    """The entries of an allergy list, in order, repeats dropped; empty entries skipped."""
+    entries: list[AllergyEntry] = []
+    seen: set[tuple[str, ...]] = set()
+    for part in _SPLIT.split((text or "")[:MAX_TEXT_CHARS]):
+        shown = " ".join(part.replace("\x00", "").split()).strip(" .:-")
+        words = words_of(shown)[:MAX_ENTRY_WORDS]
+        if not words or words in seen:
+            continue
+        seen.add(words)
+        if len(shown) > MAX_SHOWN_CHARS:
+            shown = shown[:MAX_SHOWN_CHARS - 1].rstrip() + "…"
+        entries.append(AllergyEntry(shown, words))
+        if len(entries) >= MAX_ENTRIES:
+            break
+    return entries
+
+
+# --- the data file -------------------------------------------------------------------------------
+
+
+class AllergyDataError(ValueError):
+    """allergy_classes.yaml is not valid; the message says where."""
+
+
+@dataclass(frozen=True)
+class AllergyClass:
+    slug: str
+    name: str
+    singular: str
+    article: str
+    aliases: tuple[str, ...]
+    members: frozenset[str]
+    siblings: str = ""  # note for other members, when the family's labels warn about it
+
+
+@dataclass(frozen=True)
+class AllergyClasses:
+    classes: dict[str, AllergyClass]
+    cross_reactivity: tuple[tuple[frozenset[str], str], ...] = ()
+
+    def classes_of(self, ingredient: str) -> list[AllergyClass]:
+        return [c for c in self.classes.values() if ingredient in c.members]
+
+    def cross_note(self, a: str, b: str) -> str:
+        for pair, note in self.cross_reactivity:
+            if pair == frozenset((a, b)):
+                return note
+        return ""
+
+
+def _text_field(entry: dict, name: str, where: str, required: bool = True) -> str:
+    value = entry.get(name, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise AllergyDataError(f"{where}: {name} must be non-empty text")
+    return " ".join(value.split())
+
+
+def parse_classes(doc: object) -> AllergyClasses:
+    """Validate the document strictly and build the classes."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("classes"), list):
+        raise AllergyDataError("expected a mapping with a list under 'classes'")
+    classes: dict[str, AllergyClass] = {}
+    for n, entry in enumerate(doc["classes"], start=1):
+        where = f"class {n}"
+        if not isinstance(entry, dict):
+            raise AllergyDataError(f"{where}: expected a mapping")
+        unknown = set(entry) - {"slug", "name", "singular", "article", "aliases", "members", "siblings"}
+        if unknown:
+            raise AllergyDataError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        slug = _text_field(entry, "slug", where)
+        if slug in classes:
+            raise AllergyDataError(f"{where}: {slug!r} defined twice")
+        members, aliases = entry.get("members"), entry.get("aliases")
+        if not isinstance(members, list) or not members or not all(isinstance(m, str) and m == m.strip().lower() and m
+                                                                    for m in members):
+            raise AllergyDataError(f"{slug}: members must be a non-empty list of lowercase ingredient names")
+        if not isinstance(aliases, list) or not aliases or not all(isinstance(a, str) and words_of(a) for a in aliases):
+            raise AllergyDataError(f"{slug}: aliases must be a non-empty list of words")
+        article = _text_field(entry, "article", where)
+        if article not in ("a", "an"):
+            raise AllergyDataError(f"{slug}: article must be 'a' or 'an'")
+        classes[slug] = AllergyClass(slug, _text_field(entry, "name", where), _text_field(entry, "singular", where), article,
+                                     tuple(aliases), frozenset(members), _text_field(entry, "siblings", where, required=False))
+    cross = []
+    for n, entry in enumerate(doc.get("cross_reactivity") or [], start=1):
+        where = f"cross_reactivity {n}"
+        pair = entry.get("classes") if isinstance(entry, dict) else None
+        if not isinstance(pair, list) or len(set(pair)) != 2 or not set(pair) <= set(classes):
+            raise AllergyDataError(f"{where}: classes must name two known classes")
+        cross.append((frozenset(pair), _text_field(entry, "note", where)))
+    return AllergyClasses(classes, tuple(cross))
+
+
+@lru_cache(maxsize=4)
+def allergy_classes(path: Path = DATA_FILE) -> AllergyClasses:
+    with open(path, encoding="utf-8") as handle:
+        return parse_classes(yaml.safe_load(handle))
+
+
+# --- the drug reference's names ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrugNames:
+    """One drug of the reference, as the checker needs it."""
+
+    name: str
+    ingredients: tuple[str, ...]
+    generic_name: str = ""
+    brands: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReferenceName:
+    name: str  # as spelled in the reference: "Augmentin"
+    kind: str  # "brand", "synonym" or "name"
+    drug: str  # the drug's display name
+    ingredients: tuple[str, ...]
+
+
+def build_reference(drugs: Iterable[DrugNames], classes: AllergyClasses | None = None) -> dict[tuple[str, ...], ReferenceName]:
+    """Names that identify one drug, keyed by their words.
+
+    Brand names and drug names always count. Other names ("synonyms") count only when no
+    other drug shares them and they are at least three letters: a synonym like "antibiotic"
+    or "blood thinner" describes a group, not a drug. Family words ("penicillin") are left
+    to the allergy classes, which explain them properly.
+    """
+    classes = classes or allergy_classes()
+    family_words = {words_of(a) for c in classes.classes.values() for a in c.aliases}
+    found: dict[tuple[str, ...], ReferenceName] = {}
+    synonym_owners: dict[tuple[str, ...], set[str]] = {}
+    synonyms: dict[tuple[str, ...], ReferenceName] = {}
+    for drug in drugs:
+        ingredients = tuple(dict.fromkeys(i.strip().lower() for i in drug.ingredients if i and i.strip()))
+        if not ingredients:
+            continue
+        for kind, names in (("brand", drug.brands), ("name", (drug.name, drug.generic_name))):
+            for name in names:
+                key = words_of(name)
+                if key and key not in family_words:
+                    found.setdefault(key, ReferenceName(name, kind, drug.name, ingredients))
+        for name in drug.synonyms:
+            key = words_of(name)
+            if len("".join(key)) < 3 or key in family_words:
+                continue
+            synonym_owners.setdefault(key, set()).add(drug.name)
+            synonyms.setdefault(key, ReferenceName(name, "synonym", drug.name, ingredients))
+    for key, ref in synonyms.items():
+        if len(synonym_owners[key]) == 1:
+            found.setdefault(key, ref)
+    return found
+
+
+def load_reference(session: Session, classes: AllergyClasses | None = None) -> dict[tuple[str, ...], ReferenceName]:
+    stmt = select(Drug).options(selectinload(Drug.names), selectinload(Drug.ingredients))
+    drugs = [DrugNames(d.name, tuple(i.name for i in d.ingredients), d.generic_name or "", tuple(d.brand_names),
+                       tuple(d.synonyms)) for d in session.execute(stmt).scalars()]
+    return build_reference(drugs, classes)
+
+
+# --- checking ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllergyFinding:
+    medicine: Medicine
+    ingredient: str  # the medicine's ingredient concerned ("" when only its name could be compared)
+    allergy: str  # the allergy entry, as written
+    matched: str  # what in the entry was recognised: "penicillin", "Augmentin"
+    basis: str  # ingredient, name, class, combination, family, cross-reactivity, medicine-name
+    severity: str  # "avoid" or "ask"
+    why: str  # "amoxicillin is a penicillin"
+    explanation: str  # the sentence shown: "Amoxicillin 500 mg contains amoxicillin, a penicillin."
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS[self.severity]
+
+    @property
+    def advice(self) -> str:
+        return ADVICE[self.severity]
+
+
+@dataclass
+class AllergyReport:
+    entries: list[AllergyEntry] = field(default_factory=list)
+    findings: list[AllergyFinding] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.findings
+
+    def about(self, key: str) -> AllergyReport:
+        """Only the findings for one medicine (shown right after it is added)."""
+        return AllergyReport(self.entries, [f for f in self.findings if f.medicine.key == key])
+
+
+@dataclass
+class _Named:
+    """What one allergy entry names."""
+
+    ingredients: dict[str, str] = field(default_factory=dict)  # ingredient -> the words that named it
+    references: list[ReferenceName] = field(default_factory=list)
+    classes: dict[str, str] = field(default_factory=dict)  # class slug -> the alias that named it
+    phrases: list[tuple[str, ...]] = field(default_factory=list)
+
+    def members(self) -> dict[str, str]:
+        """Every ingredient the entry points at, directly or through a drug name."""
+        found = dict(self.ingredients)
+        for ref in self.references:
+            for ingredient in ref.ingredients:
+                found.setdefault(ingredient, ref.name)
+        return found
+
+
+def _phrase_index(ingredients: Iterable[str], reference: Mapping[tuple[str, ...], ReferenceName],
+                  classes: AllergyClasses) -> dict[tuple[str, ...], list[tuple[str, object]]]:
+    index: dict[tuple[str, ...], list[tuple[str, object]]] = {}
+    for ingredient in ingredients:
+        index.setdefault(words_of(ingredient), []).append(("ingredient", ingredient))
+    for info in classes.classes.values():
+        for alias in info.aliases:
+            index.setdefault(words_of(alias), []).append(("class", (info.slug, alias)))
+    for key, ref in reference.items():
+        index.setdefault(key, []).append(("reference", ref))
+    index.pop((), None)
+    return index
+
+
+def _named_by(entry: AllergyEntry, index: Mapping[tuple[str, ...], list[tuple[str, object]]], longest: int) -> _Named:
+    named = _Named()
+    words = entry.words
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + longest) + 1):
+            hits = index.get(words[start:end])
+            if not hits:
+                continue
+            named.phrases.append(words[start:end])
+            for kind, value in hits:
+                if kind == "ingredient":
+                    named.ingredients.setdefault(value, value)
+                elif kind == "class":
+                    slug, alias = value
+                    named.classes.setdefault(slug, alias)
+                elif value not in named.references:
+                    named.references.append(value)
+    return named
+
+
+def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    n = len(needle)
+    return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def _finding(med: Medicine, ingredient: str, entry: AllergyEntry, matched: str, basis: str, severity: str, why: str,
+             explanation: str) -> AllergyFinding:
+    return AllergyFinding(med, ingredient, entry.text, matched, basis, severity, why, explanation)
+
+
+def _findings_for(med: Medicine, ingredients: tuple[str, ...], entry: AllergyEntry, named: _Named,
+                  classes: AllergyClasses) -> list[AllergyFinding]:
+    found: list[AllergyFinding] = []
+    held = set(ingredients)
+    pointed = named.members()
+    for ingredient in ingredients:
+        if ingredient in named.ingredients:
+            found.append(_finding(med, ingredient, entry, ingredient, "ingredient", AVOID,
+                                  f"the allergy names {ingredient}", f"{med.name} contains {ingredient}."))
+        for ref in named.references:
+            if ingredient not in ref.ingredients:
+                continue
+            called = {"brand": "a brand name of", "synonym": "another name for", "name": "the name of"}[ref.kind]
+            if len(ref.ingredients) == 1 or set(ref.ingredients) <= held:
+                if ref.name.lower() == ingredient:
+                    continue  # said better by the ingredient finding
+                why = f"{ref.name} is {called} {ref.drug}" if ref.name != ref.drug else f"{ref.drug} contains {ingredient}"
+                found.append(_finding(med, ingredient, entry, ref.name, "name", AVOID, why,
+                                      f"{med.name} contains {ingredient} ({why})."))
+            else:
+                # The reaction may have been to another ingredient of the combination, but
+                # nobody can tell from the list: warn as for the ingredient itself.
+                others = ", ".join(ref.ingredients)
+                found.append(_finding(
+                    med, ingredient, entry, ref.name, "combination", AVOID,
+                    f"{ingredient} is one of the ingredients of {ref.name} ({others})",
+                    f"{med.name} contains {ingredient}, which is also in {ref.name} (a combination of {others})."))
+        for info in classes.classes_of(ingredient):
+            if info.slug in named.classes:
+                found.append(_finding(med, ingredient, entry, named.classes[info.slug], "class", AVOID,
+                                      f"{ingredient} is {info.article} {info.singular}",
+                                      f"{med.name} contains {ingredient}, {info.article} {info.singular}."))
+            elif info.siblings:
+                related = sorted(m for m in pointed if m in info.members and m != ingredient)
+                if related:
+                    found.append(_finding(
+                        med, ingredient, entry, pointed[related[0]], "family", ASK,
+                        f"{ingredient} and {related[0]} are both {info.name}",
+                        f"{med.name} contains {ingredient}. {ingredient.capitalize()} and {related[0]} are both "
+                        f"{info.name}. {info.siblings}"))
+            named_families = set(named.classes) | {c.slug for m in pointed for c in classes.classes_of(m)}
+            for other in sorted(named_families - {info.slug}):
+                note = classes.cross_note(info.slug, other)
+                if note:
+                    found.append(_finding(
+                        med, ingredient, entry, named.classes.get(other) or classes.classes[other].singular,
+                        "cross-reactivity", ASK, f"{ingredient} is {info.article} {info.singular}; the allergy is to "
+                        f"{classes.classes[other].name}",
+                        f"{med.name} contains {ingredient}, {info.article} {info.singular}. {note}"))
+    if not ingredients:
+        # Not in our reference, so only its name can be compared ("Penicillin VK" saved by hand).
+        name_words = words_of(med.name)
+        for phrase in named.phrases:
+            if _contains(name_words, phrase):
+                said = " ".join(phrase)
+                found.append(_finding(med, "", entry, said, "medicine-name", ASK,
+                                      f"the name {med.name} mentions {said}",
+                                      f"The name {med.name} mentions {said}. We do not know its ingredients, "
+                                      "so we could not check it properly."))
+                break
+    return found
+
+
+def check_allergies(allergy_text: str | None, medicines: Sequence[Medicine], reference: Mapping[tuple[str, ...], ReferenceName],
+                    classes: AllergyClasses) -> AllergyReport:
+    """Every medicine that an entry of the allergy list warns about: one finding per medicine and
+    entry (the strongest), "avoid" findings first."""
+    entries = parse_allergies(allergy_text)
+    report = AllergyReport(entries)
+    if not entries or not medicines:
+        return report
+    ingredient_sets = [tuple(dict.fromkeys(i.strip().lower() for i in m.ingredients if i and i.strip())) for m in medicines]
+    known = {i for s in ingredient_sets for i in s} | {m for c in classes.classes.values() for m in c.members}
+    index = _phrase_index(known, reference, classes)
+    longest = max((len(k) for k in index), default=1)
+    for entry in entries:
+        named = _named_by(entry, index, longest)
+        if not named.phrases:
+            continue
+        for med, ingredients in zip(medicines, ingredient_sets, strict=True):
+            options = _findings_for(med, ingredients, entry, named, classes)
+            if options:
+                report.findings.append(min(options, key=lambda f: (f.severity != AVOID, _BASIS_ORDER[f.basis])))
+    order = {m.key: n for n, m in enumerate(medicines)}
+    report.findings.sort(key=lambda f: (f.severity != AVOID, order[f.medicine.key]))
+    return report
+
+
+def profile_allergy_report(session: Session, allergy_text: str | None, saved_medicines: Iterable) -> AllergyReport:
+    """The report for a profile: its active saved medicines (named with their strength)
+    against its allergy text. Reads the drug reference only when there is something to check."""
+    medicines = [Medicine(str(m.id), f"{m.name} {m.strength}".strip() if m.strength else m.name, tuple(m.ingredients or ()))
+                 for m in saved_medicines if m.is_active]
+    if not medicines or not parse_allergies(allergy_text):
+        return AllergyReport(parse_allergies(allergy_text))
+    classes = allergy_classes()
+    return check_allergies(allergy_text, medicines, load_reference(session, classes), classes)
