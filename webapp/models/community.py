@@ -25,7 +25,9 @@ POST_STATUSES = ("visible", "held", "hidden", "deleted")
 REPORT_REASONS = ("spam", "misinformation", "harassment", "personal_information", "self_harm", "other")
 REPORT_STATUSES = ("open", "dismissed", "actioned")
 MOD_ACTIONS = ("dismiss", "hide", "restore", "approve", "redact", "warn", "suspend", "ban", "unban",
-               "promote", "unpromote", "approve_group", "reject_group")
+               "promote", "unpromote", "approve_group", "reject_group",
+               # on member reviews of drugs (webapp.services.review_moderation)
+               "review_dismiss", "review_hide", "review_restore")
 NOTIFICATION_KINDS = ("answer", "reply", "moderation", "invite", "best")
 
 
@@ -180,12 +182,15 @@ class CommunityModerationAction(db.Model):
     target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("community_posts.id", ondelete="SET NULL"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("community_groups.id", ondelete="SET NULL"))
+    # A drug review the action was about; the entry stays (without the link) when the review is deleted.
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("drug_reviews.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     moderator: Mapped[User | None] = relationship(foreign_keys=[moderator_id])
     target_user: Mapped[User | None] = relationship(foreign_keys=[target_user_id])
+    review = relationship("Review")
 
 
 class CommunityStanding(db.Model):

@@ -23,7 +23,7 @@ from ..models.community import (
     CommunityThread,
 )
 from . import community_notifications as notifications
-from . import markdown_safe
+from . import markdown_safe, review_moderation
 from .community_posts import check_may_post, paginate, refresh_thread, standing_row
 from .community_rules import NOTE_MAX, CommunityError, clean_body, is_moderator
 
@@ -141,8 +141,9 @@ def queue(session: Session, limit: int = 100) -> list[QueueItem]:
 
 
 def queue_size(session: Session) -> int:
+    """Posts waiting for a moderator plus reported drug reviews."""
     reported = select(CommunityReport.post_id).where(CommunityReport.status == "open")
-    return session.execute(
+    return review_moderation.reported_count(session) + session.execute(
         select(func.count()).select_from(CommunityPost)
         .where(or_(CommunityPost.status == "held", CommunityPost.needs_review.is_(True), CommunityPost.id.in_(reported)))
     ).scalar_one()

@@ -18,6 +18,7 @@ from ...security import is_safe_next, no_store
 from ...services import community_moderation as moderation
 from ...services import community_notifications as notifications
 from ...services import community_posts as posts
+from ...services import review_moderation
 from ...services.community_rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator, posting_block
 from ..forms_common import EmptyForm
 from .forms import (
@@ -538,9 +539,14 @@ def moderation_queue():
     items = moderation.queue(db.session, limit=1000)
     number = posts.clamp_page(request.args.get("page"))
     page = posts.Page(items[(number - 1) * QUEUE_PAGE:number * QUEUE_PAGE], number, QUEUE_PAGE, len(items))
+    hidden, hidden_total = review_moderation.hidden_reviews(db.session)
     return render_template("community/moderation/queue.html", items=page.items, page=page,
                            groups=moderation.pending_groups(db.session),
-                           decision_form=lambda g: GroupDecisionForm(prefix=f"g{g.id}"), action_form=EmptyForm())
+                           decision_form=lambda g: GroupDecisionForm(prefix=f"g{g.id}"), action_form=EmptyForm(),
+                           waiting=moderation.queue_size(db.session),
+                           reported_reviews=review_moderation.reported_reviews(db.session),
+                           reported_reviews_total=review_moderation.reported_count(db.session),
+                           hidden_reviews=hidden, hidden_reviews_total=hidden_total, review_hide_form=_review_hide_form)
 
 
 @bp.route("/moderation/posts/<int:post_id>")
@@ -659,6 +665,45 @@ def decide_group(group_id: int):
         db.session.commit()
         flash(f"{item.name} is {'approved' if item.status == 'approved' else 'rejected'}.", "success")
     return redirect(url_for("community.moderation_queue"))
+
+
+def _review_hide_form(review_id: int) -> ReasonForm:
+    return ReasonForm(prefix=f"review{review_id}")
+
+
+@bp.route("/moderation/reviews/<int:review_id>/<action>", methods=["POST"])
+@moderator_required
+@limiter.limit(ACTION_LIMIT, methods=["POST"])
+@no_store
+def moderate_review(review_id: int, action: str):
+    """Dismiss the reports on a drug review, hide it, or show a hidden one again."""
+    if action not in review_moderation.ACTIONS:
+        abort(404)
+    form = _review_hide_form(review_id) if action == "hide" else EmptyForm()
+    back = url_for("community.moderation_queue", _anchor="reviews-h")
+    if not form.validate_on_submit():
+        if action != "hide" or "csrf_token" in form.errors:
+            abort(400)
+        flash("The review was not hidden: " + " ".join(form.reason.errors), "error")
+        return redirect(back)
+    me = _user()
+    try:
+        if action == "dismiss":
+            review_moderation.dismiss(db.session, me, review_id)
+            message = "Reports dismissed; the review stays as it is."
+        elif action == "hide":
+            review = review_moderation.hide(db.session, me, review_id, form.reason.data)
+            message = f"The review of {review.drug.name} is hidden. Its author sees the reason."
+        else:
+            review = review_moderation.restore(db.session, me, review_id)
+            message = f"The review of {review.drug.name} is shown again."
+    except CommunityError as exc:
+        db.session.rollback()
+        flash(exc.message, "info" if exc.status in (404, 409) else "error")
+        return redirect(back)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(back)
 
 
 @bp.route("/moderation/log")
