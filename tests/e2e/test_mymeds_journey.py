@@ -129,3 +129,30 @@ def test_anyone_can_use_the_checker(page, axe_check):
     assert "Major" in results and "Warfarin" in results and "Naproxen" in results
     assert "moonbeam tonic" in results and "not a guarantee" in results
     axe_check(page)
+
+
+def test_a_listed_allergy_warns_when_a_matching_medicine_is_added(page, axe_check, live_outbox):
+    sign_up_and_log_in(page, live_outbox, "carer@example.com", "Cam")
+    page.goto("/my-medicine")
+    page.get_by_role("link", name="Add a family profile").click()
+    page.get_by_label("Name", exact=True).fill("Robin")
+    page.get_by_label("Relationship to you").select_option("child")
+    page.get_by_label("Allergies (optional)").fill("Penicillin (hives)")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_role("heading", name="Robin (Child)", level=1).wait_for()
+
+    page.get_by_label("Medicine name").fill("Amoxil")
+    page.get_by_role("button", name="Add medicine").click()
+    new = page.locator("#new-findings")
+    new.wait_for()
+    assert "Penicillin (hives)" in new.inner_text() and "a penicillin" in new.inner_text()
+    warnings = page.locator("#allergy-warnings")
+    assert "Allergy warning" in warnings.inner_text()  # the level in words, not colour alone
+    axe_check(page)
+
+    # The allergy was a mistake: editing it away removes the warning.
+    page.get_by_role("link", name="Edit profile").click()
+    page.get_by_label("Allergies (optional)").fill("")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_role("heading", name="Robin (Child)", level=1).wait_for()
+    assert page.locator("#allergy-warnings").count() == 0
