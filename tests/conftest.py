@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -227,16 +228,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextmanager
+def running_smtp_server(handler):
+    """A real SMTP server (aiosmtpd) on a free loopback port with this handler."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller
+    finally:
+        controller.stop(no_assert=True)
+
+
 @pytest.fixture
 def smtp_server():
     """A real SMTP server on a free loopback port: yields (controller, inbox)."""
-    from aiosmtpd.controller import Controller
-
     inbox = SmtpInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
+    with running_smtp_server(inbox) as controller:
+        yield controller, inbox
 
 
 def first_link(text: str, path_fragment: str) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import free_port
+from tests.conftest import running_smtp_server
 from webapp.extensions import db
 from webapp.models import OutboxMessage
 from webapp.services import outbox
@@ -49,13 +49,9 @@ class StallingInbox:
 
 @pytest.fixture
 def stalling_smtp():
-    from aiosmtpd.controller import Controller
-
     inbox = StallingInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop(no_assert=True)
+    with running_smtp_server(inbox) as controller:
+        yield controller, inbox
 
 
 def _deliver_process(database_url: str, port: int, instance: Path) -> subprocess.Popen:
