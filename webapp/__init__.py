@@ -85,6 +85,10 @@ def _configure_limiter(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
     if redis_url:
         app.config["RATELIMIT_STORAGE_URI"] = redis_url
+        # If Redis is down or unreachable, limits go on per process, in memory, after at
+        # most a second's wait; a login or a post never fails because of the counters.
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1})
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     else:
         app.config["RATELIMIT_STORAGE_URI"] = "memory://"
         if not app.testing:

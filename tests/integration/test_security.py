@@ -148,3 +148,22 @@ def test_rate_limits_are_counted_in_redis(make_app):
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
     assert redis.Redis.from_url(url).dbsize() > 0
     redis.Redis.from_url(url).flushdb()
+
+
+@pytest.fixture
+def limiter_state():
+    """The limiter is one object per process; a test that breaks its storage puts it back."""
+    from webapp.extensions import limiter
+
+    yield limiter
+    limiter._storage_dead = False
+
+
+def test_a_redis_outage_never_fails_a_login_and_limits_go_on_in_memory(make_app, limiter_state):
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    client = app.test_client()
+    data = {"email": "x@example.com", "password": "wrong password here"}
+    first = client.post("/login", data=data)
+    assert first.status_code == 200 and "The email address or password is not correct." in first.get_data(as_text=True)
+    statuses = [client.post("/login", data=data).status_code for _ in range(10)]
+    assert statuses[:9] == [200] * 9 and statuses[9] == 429
