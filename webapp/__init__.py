@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (register every table with the metadata)
 
     db.init_app(app)
+    database.init_app(app, db)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             database.configure_sqlite(db.engine)

@@ -12,11 +12,15 @@ bench/sqlite_begin.py measures the difference.
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -89,3 +93,21 @@ def include_in_migrations(name, type_, parent_names) -> bool:
     from .search_setup import is_search_object
 
     return not is_search_object(name)
+
+
+def discard_session(session) -> None:
+    """End a request's session even when its connection is gone (the database restarted):
+    the rollback that closing does would raise again, so the session is just dropped."""
+    try:
+        session.remove()
+    except SQLAlchemyError as exc:
+        log.warning("database session dropped without a clean rollback: %s", exc.__class__.__name__)
+        session.registry.clear()
+
+
+def init_app(app, db) -> None:
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (Flask runs them
+    # in reverse) and leaves nothing for that one to fail on.
+    @app.teardown_appcontext
+    def _end_session(_exc):
+        discard_session(db.session)

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,16 @@ MESSAGES = {
     429: ("Please slow down", "You've done that too many times in a short while. Wait a few minutes, then try again."),
     500: ("Something went wrong on our side", "We've logged the problem. Please try again in a moment."),
 }
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def _end_database_session() -> None:
+    from .database import discard_session
+    from .extensions import db
+
+    discard_session(db.session)
 
 
 def wants_json() -> bool:
@@ -60,10 +71,21 @@ def register(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def _server_error(exc):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from .extensions import db
-
-        db.session.rollback()
+        _end_database_session()
         return _render(500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc):
+        # The database is restarting, unreachable or (SQLite) busy: say so and when to come
+        # back, on a page that needs neither the database nor the reader's account.
+        log.exception("database unavailable on %s %s", request.method, request.path)
+        _end_database_session()
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+        if wants_json():
+            message = "The service is briefly unavailable. Please try again in a minute."
+            return jsonify({"error": {"status": 503, "message": message}}), 503, headers
+        return render_template("errors/unavailable.html"), 503, headers
 
     @app.errorhandler(UnicodeDecodeError)
     def _bad_encoding(exc):
