@@ -37,16 +37,22 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, folder: str, workers: int) -> Iterator[str]:
-    """The app under gunicorn on a free 127.0.0.1 port; yields its base URL."""
+def gunicorn(database_url: str, folder: str, workers: int, extra_env: dict | None = None,
+             started: list | None = None, log=None) -> Iterator[str]:
+    """The app under gunicorn on a free 127.0.0.1 port; yields its base URL (and appends
+    the gunicorn master process to `started`, for benchmarks that signal its workers;
+    `log`, an open file, receives its output)."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "HEALTHDESK_ENV": "development", "HEALTHDESK_INSTANCE": folder}
+    env = {**os.environ, "DATABASE_URL": database_url, "HEALTHDESK_ENV": "development", "HEALTHDESK_INSTANCE": folder,
+           **(extra_env or {})}
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "webapp:create_app()"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, stdout=log, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
+    if started is not None:
+        started.append(server)
     try:
         for _ in range(100):
             try:
