@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 
@@ -23,3 +24,7 @@ class NoControlCharacters:
 
 def stripped(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class ShownVersionField(HiddenField):
+    """The fingerprint (services/edit_conflicts) of the record as the edit form showed it."""
