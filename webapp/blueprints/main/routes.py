@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+from ...extensions import db
 from ...page_cache import cacheable_request, cached_render
 from ...security import is_safe_next
+from ...services import sitemap
 from ...templating import FONT_SIZE_COOKIE, FONT_SIZES
 from ...today import reader_cache_key, today_for_reader
 from .forms import FontSizeForm
@@ -49,9 +53,24 @@ def hello():
 
 @bp.route("/healthz")
 def healthz():
-    from sqlalchemy import text
-
-    from ...extensions import db
-
-    db.session.execute(text("SELECT 1"))
+    """For load balancers: 200 while this worker can reach the database, 503 when not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except (OperationalError, InterfaceError):
+        return {"status": "database unavailable"}, 503
     return {"status": "ok"}
+
+
+@bp.route("/robots.txt")
+def robots():
+    body = sitemap.robots_txt(current_app.config["SITE_URL"])
+    return body, 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"}
+
+
+@bp.route("/sitemap.xml")
+def sitemap_xml():
+    site = current_app.config["SITE_URL"].rstrip("/")
+    entries = sitemap.public_entries(db.session, set(current_app.view_functions))
+    urls = [(site + url_for(e.endpoint, **e.values), e.lastmod) for e in entries]
+    body = render_template("main/sitemap.xml", urls=urls)
+    return body, 200, {"Content-Type": "application/xml; charset=utf-8", "Cache-Control": "public, max-age=3600"}
