@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import insert, select
 
 from webapp.extensions import db
@@ -42,3 +44,11 @@ def make_reference() -> dict[str, int]:
         ids[slug] = drug.id
     db.session.commit()
     return ids
+
+
+def shown_version(client, edit_url: str) -> str:
+    """Open an edit form (GET) and return its hidden fingerprint, as a browser would send it back."""
+    page = client.get(edit_url).get_data(as_text=True)
+    match = re.search(r'<input[^>]*name="shown_version"[^>]*type="hidden"[^>]*value="([0-9a-f]*)"', page)
+    assert match, f"no shown_version in the form at {edit_url}"
+    return match.group(1)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from tests.conftest import PASSWORD
-from tests.integration.mymeds_helpers import make_reference
+from tests.integration.mymeds_helpers import make_reference, shown_version
 from webapp.extensions import db
 from webapp.models.drugs import Drug, DrugName, Ingredient, drug_ingredients
 
@@ -56,8 +56,9 @@ def add(client, profile_id, name, **fields):
 
 
 def edit_allergies(client, profile_id, name, allergies):
-    return client.post(f"/my-medicine/profiles/{profile_id}/edit",
-                       data={"name": name, "relation": "child", "allergies": allergies})
+    edit_url = f"/my-medicine/profiles/{profile_id}/edit"
+    return client.post(edit_url, data={"name": name, "relation": "child", "allergies": allergies,
+                                       "shown_version": shown_version(client, edit_url)})
 
 
 def section(page: str, start: str, end: str) -> str:

@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.integration.mymeds_helpers import make_reference
+from tests.integration.mymeds_helpers import make_reference, shown_version
 from webapp.extensions import db
 from webapp.models.mymeds import MedProfile, SavedMedicine
 
@@ -140,7 +140,9 @@ def test_rename_and_remove_a_family_profile(logged_in_client, reference, app):
     pid = int(re.search(r"/profiles/(\d+)", logged_in_client.post(
         "/my-medicine/profiles/new", data={"name": "Sam", "relation": "child"}).location).group(1))
     add(logged_in_client, pid, "ibuprofen")
-    logged_in_client.post(f"/my-medicine/profiles/{pid}/edit", data={"name": "Samuel", "relation": "child"})
+    edit_url = f"/my-medicine/profiles/{pid}/edit"
+    logged_in_client.post(edit_url, data={"name": "Samuel", "relation": "child",
+                                          "shown_version": shown_version(logged_in_client, edit_url)})
     assert "Samuel" in text_of(logged_in_client.get("/my-medicine"))
     assert "1 medicine" in text_of(logged_in_client.get(f"/my-medicine/profiles/{pid}/delete"))
     response = logged_in_client.post(f"/my-medicine/profiles/{pid}/delete")
@@ -162,7 +164,9 @@ def test_edit_stop_restart_and_remove_a_medicine(logged_in_client, reference, ap
     add(logged_in_client, pid, "ibuprofen")
     with app.app_context():
         ibuprofen = db.session.execute(select(SavedMedicine.id).where(SavedMedicine.name == "Ibuprofen")).scalar_one()
-    response = logged_in_client.post(f"/my-medicine/medicines/{ibuprofen}/edit", data={
+    edit_url = f"/my-medicine/medicines/{ibuprofen}/edit"
+    response = logged_in_client.post(edit_url, data={
+        "shown_version": shown_version(logged_in_client, edit_url),
         "strength": "400 mg", "how_taken": "with food", "started_on": "2024-03-01", "notes": "for knees"})
     assert response.status_code == 302
     page = text_of(logged_in_client.get(f"/my-medicine/profiles/{pid}"))

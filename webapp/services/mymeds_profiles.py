@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..models.accounts import User
 from ..models.drugs import Drug, DrugName, Ingredient, Product, ProductIngredient
 from ..models.mymeds import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
 from ..models.pills import Pill
@@ -66,8 +67,12 @@ def list_profiles(session: Session, user_id: int) -> list[MedProfile]:
 
 def ensure_me_profile(session: Session, user_id: int) -> MedProfile:
     """Every account has a "Me" profile; made the first time My Medicine is opened."""
-    me = session.execute(select(MedProfile).where(MedProfile.user_id == user_id, MedProfile.is_self.is_(True))
-                         .order_by(MedProfile.id).limit(1)).scalar_one_or_none()
+    stmt = (select(MedProfile).where(MedProfile.user_id == user_id, MedProfile.is_self.is_(True))
+            .order_by(MedProfile.id).limit(1))
+    me = session.execute(stmt).scalar_one_or_none()
+    if me is None:
+        _lock_account(session, user_id)  # two first visits at once make one "Me"
+        me = session.execute(stmt).scalar_one_or_none()
     if me is None:
         me = MedProfile(user_id=user_id, name="Me", relation="self", is_self=True, conditions=[], position=0)
         session.add(me)
@@ -75,11 +80,30 @@ def ensure_me_profile(session: Session, user_id: int) -> MedProfile:
     return me
 
 
-def get_profile(session: Session, user_id: int, profile_id: int) -> MedProfile | None:
+def get_profile(session: Session, user_id: int, profile_id: int, *, for_update: bool = False) -> MedProfile | None:
+    """The profile, or None when it is not this account's. for_update locks the row until the
+    transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers) and
+    reads its latest committed values, even when it was loaded earlier in this session."""
     if not valid_id(profile_id):
         return None
-    return session.execute(select(MedProfile).where(MedProfile.id == profile_id, MedProfile.user_id == user_id)
-                           ).scalar_one_or_none()
+    stmt = select(MedProfile).where(MedProfile.id == profile_id, MedProfile.user_id == user_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def profile_form_values(profile: MedProfile) -> list:
+    """What the profile edit form edits, in a fixed order: the values its edit-conflict
+    fingerprint (services/edit_conflicts) is made of, when the form opens and when it is saved."""
+    return [profile.name or "", profile.relation or "", profile.birth_year, sorted(profile.conditions or ()),
+            profile.other_conditions or "", profile.allergies or ""]
+
+
+def _lock_account(session: Session, user_id: int) -> None:
+    """Serialise the account's own "check, then create" steps (a double submit, two tabs) on
+    PostgreSQL, where two transactions would otherwise both pass the check. On SQLite the
+    write transaction's BEGIN IMMEDIATE already does it (FOR UPDATE is not rendered there)."""
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def _check_profile(data: ProfileData, known_conditions: Iterable[str]) -> None:
@@ -96,6 +120,7 @@ def _check_profile(data: ProfileData, known_conditions: Iterable[str]) -> None:
 
 def create_profile(session: Session, user_id: int, data: ProfileData, known_conditions: Iterable[str]) -> MedProfile:
     _check_profile(data, known_conditions)
+    _lock_account(session, user_id)  # a double submit waits here, then finds the first one's profile
     count = session.execute(select(func.count()).select_from(MedProfile).where(MedProfile.user_id == user_id)).scalar_one()
     if session.execute(select(MedProfile.id).where(MedProfile.user_id == user_id,
                                                    MedProfile.name == data.name.strip())).first() is not None:
@@ -275,14 +300,26 @@ class MedicineDetails:
     notes: str = ""
 
 
-def get_medicine(session: Session, user_id: int, medicine_id: int) -> SavedMedicine | None:
+def get_medicine(session: Session, user_id: int, medicine_id: int, *, for_update: bool = False) -> SavedMedicine | None:
+    """The saved medicine, or None when it is not this account's (for_update: as get_profile)."""
     if not valid_id(medicine_id):
         return None
-    return session.execute(select(SavedMedicine).where(SavedMedicine.id == medicine_id,
-                                                       SavedMedicine.user_id == user_id)).scalar_one_or_none()
+    stmt = select(SavedMedicine).where(SavedMedicine.id == medicine_id, SavedMedicine.user_id == user_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def medicine_form_values(medicine: SavedMedicine) -> list:
+    """What the medicine edit form edits, in a fixed order (see profile_form_values). The
+    name is only editable, and so only counted, for a medicine saved under a typed name."""
+    return [medicine.name if medicine.kind == "other" else None, medicine.strength or "", medicine.how_taken or "",
+            medicine.started_on, medicine.notes or ""]
 
 
 def add_medicine(session: Session, profile: MedProfile, source: SaveSource, details: MedicineDetails) -> SavedMedicine:
+    # A double submit waits here for the first one (PostgreSQL), then finds its medicine below.
+    session.execute(select(MedProfile.id).where(MedProfile.id == profile.id).with_for_update())
     count = session.execute(select(func.count()).select_from(SavedMedicine)
                             .where(SavedMedicine.profile_id == profile.id)).scalar_one()
     if count >= MAX_MEDICINES:

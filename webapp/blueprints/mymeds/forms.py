@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...models.mymeds import RELATIONSHIP_LABELS
-from ..forms_common import NoControlCharacters, stripped
+from ..forms_common import NoControlCharacters, ShownVersionField, stripped
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -53,6 +53,10 @@ class ProfileForm(FlaskForm):
     submit = SubmitField("Save profile")
 
 
+
+class EditProfileForm(ProfileForm):
+    shown_version = ShownVersionField()  # the profile as this form showed it (services/edit_conflicts)
+
 class MedicineFields(FlaskForm):
     strength = StringField("Strength (optional)", filters=[stripped], validators=[
         Length(max=120, message="Use at most 120 characters."), NoControlCharacters()],
@@ -78,6 +82,7 @@ class EditMedicineForm(MedicineFields):
     name = StringField("Medicine name", filters=[stripped], validators=[
         DataRequired("Enter the name of a medicine."), Length(max=100, message="Use at most 100 characters."),
         NoControlCharacters()])
+    shown_version = ShownVersionField()  # the medicine as this form showed it
     submit = SubmitField("Save changes")
 
 

@@ -16,12 +16,13 @@ from ...database import immediate_transactions
 from ...extensions import csrf, db, limiter
 from ...models.mymeds import RELATIONSHIP_LABELS
 from ...security import no_store
-from ...services import allergy_check, interaction_loader, mymeds_alerts, mymeds_export
+from ...services import allergy_check, edit_conflicts, interaction_loader, mymeds_alerts, mymeds_export
 from ...services import mymeds_profiles as profiles_service
 from ...services.interactions import FOODS, SEVERITY_LABELS, Medicine, check_interactions
 from ...services.mymeds_profiles import MAX_CHECK_NAMES, MedicineDetails, MyMedsError, ProfileData
+from ...templating import format_date
 from ..forms_common import EmptyForm
-from .forms import AddMedicineForm, CheckerForm, EditMedicineForm, ProfileForm, SaveToListForm, SubscriptionForm
+from .forms import AddMedicineForm, CheckerForm, EditMedicineForm, EditProfileForm, ProfileForm, SaveToListForm, SubscriptionForm
 
 bp = Blueprint("mymeds", __name__)
 
@@ -126,19 +127,44 @@ def new_profile():
     return render_template("mymeds/profile_form.html", form=form, profile=None)
 
 
+def _conflict(what: str, form, current: list[tuple[str, object]], values: list) -> dict:
+    """Saving would overwrite a change made elsewhere: keep what was typed, show what is saved
+    now, and let the next save (carrying the new fingerprint) keep the person's version."""
+    form.shown_version.data = edit_conflicts.fingerprint(values)
+    return {"message": edit_conflicts.conflict_message(what), "current": current}
+
+
+def _profile_now(form: EditProfileForm, profile) -> list[tuple[str, object]]:
+    kb = _kb()
+    return [(form.name.label.text, profile.name), (form.relation.label.text, profile.relation_label),
+            ("Birth year", profile.birth_year),
+            ("Health conditions", ", ".join(kb.condition_name(c) for c in profile.conditions or ())),
+            ("Other conditions", profile.other_conditions), ("Allergies", profile.allergies)]
+
+
 @bp.route("/my-medicine/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
 @login_required
 @limiter.limit(POST_LIMIT, methods=["POST"])
 @no_store
 def edit_profile(profile_id: int):
     profile = _profile_or_404(profile_id)
-    form = ProfileForm(obj=profile if request.method == "GET" else None)
+    form = EditProfileForm(obj=profile if request.method == "GET" else None)
     form.conditions.choices = _condition_choices()
     if profile.is_self:
         form.relation.choices = [SelectChoice("self", RELATIONSHIP_LABELS["self"])]
         if request.method == "GET":
             form.relation.data = "self"
+    if request.method == "GET":
+        form.shown_version.data = edit_conflicts.fingerprint(profiles_service.profile_form_values(profile))
     if form.validate_on_submit():
+        # Locked until the commit, and re-read: two saves at once on PostgreSQL take turns.
+        profile = profiles_service.get_profile(db.session, current_user.id, profile_id, for_update=True)
+        if profile is None:  # removed in another window since the page was opened
+            abort(404)
+        values = profiles_service.profile_form_values(profile)
+        if edit_conflicts.changed_since(form.shown_version.data, values):
+            conflict = _conflict("This profile", form, _profile_now(form, profile), values)
+            return render_template("mymeds/profile_form.html", form=form, profile=profile, conflict=conflict), 409
         try:
             profiles_service.update_profile(profile, _profile_data(form), _kb().conditions)
         except MyMedsError as exc:
@@ -262,6 +288,13 @@ def save_item():
     return redirect(url_for("mymeds.profile", profile_id=target.id, added=medicine.id) + "#new-findings")
 
 
+def _medicine_now(form: EditMedicineForm, medicine) -> list[tuple[str, object]]:
+    named = [("Medicine name", medicine.name)] if "name" in form else []
+    return named + [("Strength", medicine.strength), ("How it is taken", medicine.how_taken),
+                    ("Start date", format_date(medicine.started_on) if medicine.started_on else ""),
+                    ("Notes", medicine.notes)]
+
+
 @bp.route("/my-medicine/medicines/<int:medicine_id>/edit", methods=["GET", "POST"])
 @login_required
 @limiter.limit(POST_LIMIT, methods=["POST"])
@@ -273,7 +306,18 @@ def edit_medicine(medicine_id: int):
     form = EditMedicineForm(obj=medicine if request.method == "GET" else None)
     if medicine.kind != "other":
         del form.name
+    if request.method == "GET":
+        form.shown_version.data = edit_conflicts.fingerprint(profiles_service.medicine_form_values(medicine))
     if form.validate_on_submit():
+        # Locked until the commit, and re-read: two saves at once on PostgreSQL take turns.
+        medicine = profiles_service.get_medicine(db.session, current_user.id, medicine_id, for_update=True)
+        if medicine is None:
+            return _gone()
+        values = profiles_service.medicine_form_values(medicine)
+        if edit_conflicts.changed_since(form.shown_version.data, values):
+            conflict = _conflict("This medicine", form, _medicine_now(form, medicine), values)
+            return render_template("mymeds/medicine_form.html", form=form, medicine=medicine, profile=medicine.profile,
+                                   conflict=conflict), 409
         try:
             profiles_service.update_medicine(medicine, _details(form), form.name.data if "name" in form else None)
         except MyMedsError as exc:
