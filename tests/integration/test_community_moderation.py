@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -122,7 +124,8 @@ def test_approving_a_held_first_post(app, people, mod, client):
 def test_redact_personal_information(app, asker, mod, client):
     tid = thread_id_from(ask(asker, body="Call me on 555-0100 at 12 Elm Street"))
     pid = question_id(app, tid)
-    mod.post(f"/community/moderation/posts/{pid}/redact", data={"redact-body": "Call me on [removed]"})
+    shown = re.search(r'name="redact-shown_version" type="hidden" value="(\w+)"', html(mod, f"/community/moderation/posts/{pid}")).group(1)
+    mod.post(f"/community/moderation/posts/{pid}/redact", data={"redact-body": "Call me on [removed]", "redact-shown_version": shown})
     page = html(client, f"/community/threads/{tid}")
     assert "555-0100" not in page and "[removed]" in page
     assert "to remove personal information" in html(asker, "/community/notifications")

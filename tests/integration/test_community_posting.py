@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -169,7 +170,10 @@ def test_helpful_votes_once_per_member_and_not_on_own_post(app, asker, other, ex
 
 def test_edit_within_30_minutes_shows_edited(app, asker, client, thread_id):
     question_id = post_ids(app, thread_id)[0]
-    response = asker.post(f"/community/posts/{question_id}/edit", data={"title": "Tired on metformin?", "body": "Updated details"})
+    form = page(asker, f"/community/posts/{question_id}/edit")
+    shown = re.search(r'name="shown_version" type="hidden" value="(\w+)"', form).group(1)
+    response = asker.post(f"/community/posts/{question_id}/edit",
+                          data={"title": "Tired on metformin?", "body": "Updated details", "shown_version": shown})
     assert response.status_code == 302
     html = page(client, f"/community/threads/{thread_id}")
     assert "Updated details" in html and "edited" in html and "Tired on metformin?" in html

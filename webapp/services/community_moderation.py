@@ -220,6 +220,11 @@ def restore(session: Session, moderator: User, post: CommunityPost, thread_url: 
     session.flush()
 
 
+def redact_values(post: CommunityPost) -> tuple:
+    """What the moderator's redact form edits (for services/edit_conflicts): the post's Markdown source."""
+    return (post.body,)
+
+
 def redact(session: Session, moderator: User, post: CommunityPost, new_body: str, reason: str = "") -> None:
     """Edit personal information out of a post; the author is told."""
     _require_moderator(moderator)

@@ -507,6 +507,26 @@ def post_answer(session: Session, user: User, thread: CommunityThread, body: str
     return PostResult(thread, post, bool(held), crisis)
 
 
+def edit_values(post: CommunityPost) -> tuple:
+    """What the author's edit form edits, in a fixed order (for services/edit_conflicts): the
+    question's title (None for an answer or reply) and the Markdown source, not the rendered HTML."""
+    return (post.thread.title if post.is_question else None, post.body)
+
+
+def post_for_update(session: Session, post_id: int) -> CommunityPost | None:
+    """The post read afresh and locked until the transaction ends (with its thread, whose title a
+    question's edit changes), so two saves of one post at once take turns on PostgreSQL."""
+    post = session.execute(
+        select(CommunityPost).where(CommunityPost.id == post_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if post is not None and post.is_question:
+        session.execute(
+            select(CommunityThread).where(CommunityThread.id == post.thread_id).with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+    return post
+
+
 def edit_post(session: Session, user: User, post: CommunityPost, body: str, title: str | None = None) -> CommunityPost:
     from .community_rules import can_edit
 

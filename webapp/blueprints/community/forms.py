@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ...services.community_moderation import MAX_SUSPENSION_DAYS, REASON_LABELS
 from ...services.community_rules import NOTE_MAX, TITLE_MAX
-from ..forms_common import NoControlCharacters, stripped
+from ..forms_common import NoControlCharacters, ShownVersionField, stripped
 
 BODY_HINT = ("You can use Markdown: **bold**, *italic*, lists, and links like [text](https://example.org). "
              "Please leave out names, addresses and phone numbers.")
@@ -48,6 +48,7 @@ class ReplyForm(FlaskForm):
 class EditForm(FlaskForm):
     title = StringField("Title", filters=[stripped], validators=[Optional(), Length(max=1000), NoControlCharacters()])
     body = TextAreaField("Text", validators=[Length(max=FORM_TEXT_MAX)], description=BODY_HINT, render_kw={"rows": 8})
+    shown_version = ShownVersionField()
     submit = SubmitField("Save changes")
 
 
@@ -119,6 +120,7 @@ class BanForm(FlaskForm):
 
 class RedactForm(FlaskForm):
     body = TextAreaField("Post text with the personal information removed", validators=[Length(max=FORM_TEXT_MAX)], render_kw={"rows": 8})
+    shown_version = ShownVersionField()
     submit = SubmitField("Save edited text")
 
 

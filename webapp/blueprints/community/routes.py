@@ -20,6 +20,7 @@ from ...services import community_notifications as notifications
 from ...services import community_posts as posts
 from ...services import review_moderation
 from ...services.community_rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator, posting_block
+from ...services.edit_conflicts import changed_since, conflict_message, fingerprint
 from ..forms_common import EmptyForm
 from .forms import (
     AnswerForm,
@@ -324,23 +325,40 @@ def reply(post_id: int):
 def edit(post_id: int):
     post = _get_post(post_id)
     if not can_edit(_user(), post, posts._now()):
-        flash("You can edit your post for 30 minutes after posting. After that, add a reply instead.", "error")
-        return redirect(url_for("community.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}"))
+        return _edit_refused(post)
     form = EditForm(obj=None)
     if request.method == "GET":
         form.body.data = post.body
         form.title.data = post.thread.title if post.is_question else None
+        form.shown_version.data = fingerprint(posts.edit_values(post))
+    conflict = None
     if form.validate_on_submit():
-        try:
-            posts.edit_post(db.session, _user(), post, form.body.data or "", form.title.data if post.is_question else None)
-        except CommunityError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "body").errors.append(exc.message)
+        post = posts.post_for_update(db.session, post.id)
+        if post is None:
+            abort(404)
+        if not can_edit(_user(), post, posts._now()):
+            return _edit_refused(post)
+        if changed_since(form.shown_version.data, posts.edit_values(post)):
+            # Edited elsewhere since this form was opened: keep what was typed, show the current version.
+            conflict = conflict_message("This post")
+            form.shown_version.data = fingerprint(posts.edit_values(post))
         else:
-            db.session.commit()
-            flash("Your changes are saved.", "success")
-            return redirect(url_for("community.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}"))
-    return render_template("community/edit.html", form=form, post=post), 400 if form.errors else 200
+            try:
+                posts.edit_post(db.session, _user(), post, form.body.data or "", form.title.data if post.is_question else None)
+            except CommunityError as exc:
+                db.session.rollback()
+                getattr(form, exc.field or "body").errors.append(exc.message)
+            else:
+                db.session.commit()
+                flash("Your changes are saved.", "success")
+                return redirect(url_for("community.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}"))
+    status = 409 if conflict else 400 if form.errors else 200
+    return render_template("community/edit.html", form=form, post=post, conflict=conflict), status
+
+
+def _edit_refused(post: CommunityPost):
+    flash("You can edit your post for 30 minutes after posting. After that, add a reply instead.", "error")
+    return redirect(url_for("community.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}"))
 
 
 @bp.route("/posts/<int:post_id>/delete", methods=["POST"])
@@ -559,7 +577,7 @@ def moderate_post(post_id: int):
     return _render_moderate(post)
 
 
-def _render_moderate(post: CommunityPost, status: int = 200, **forms):
+def _render_moderate(post: CommunityPost, status: int = 200, redact_conflict: str | None = None, **forms):
     item = next((i for i in moderation.queue(db.session, limit=1000) if i.post.id == post.id), moderation.QueueItem(post))
     parent = db.session.get(CommunityPost, post.parent_id) if post.parent_id else None
     question = posts.question_post(db.session, post.thread) if not post.is_question else None
@@ -568,9 +586,9 @@ def _render_moderate(post: CommunityPost, status: int = 200, **forms):
     forms.setdefault("warn_form", ReasonForm(prefix="warn"))
     forms.setdefault("suspend_form", SuspendForm(prefix="suspend"))
     forms.setdefault("ban_form", BanForm(prefix="ban"))
-    forms.setdefault("redact_form", RedactForm(prefix="redact", body=post.body))
+    forms.setdefault("redact_form", RedactForm(prefix="redact", body=post.body, shown_version=fingerprint(moderation.redact_values(post))))
     return render_template("community/moderation/post.html", post=post, item=item, parent=parent, question=question,
-                           standing=standing, action_form=EmptyForm(), author=post.author,
+                           standing=standing, action_form=EmptyForm(), author=post.author, redact_conflict=redact_conflict,
                            may_sanction=post.author is not None and moderation.may_sanction(_user(), post.author), **forms), status
 
 
@@ -601,6 +619,14 @@ def moderate_action(post_id: int, action: str):
         if action in simple:
             abort(400)
         return _render_moderate(post, 400, **{name: form})
+    if action == "redact":
+        post = posts.post_for_update(db.session, post.id)
+        if post is None:
+            abort(404)
+        if post.status != "deleted" and changed_since(form.shown_version.data, moderation.redact_values(post)):
+            # The author (or another moderator) changed the text since this page was opened.
+            form.shown_version.data = fingerprint(moderation.redact_values(post))
+            return _render_moderate(post, 409, redact_conflict=conflict_message("This post"), redact_form=form)
     try:
         message = _apply(action, me, post, form)
     except CommunityError as exc:
