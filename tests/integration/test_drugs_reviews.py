@@ -72,8 +72,10 @@ def test_one_review_per_member_and_it_can_be_edited(drugs, logged_in_client):
     assert again.status_code == 302 and again.headers["Location"].endswith("/drugs/atorvastatin/reviews/edit")
     page = logged_in_client.get(again.headers["Location"]).get_data(as_text=True)
     assert "already reviewed this drug" in page
+    shown = re.search(r'name="shown_version" type="hidden" value="(\w+)"', page).group(1)
     edited = logged_in_client.post("/drugs/atorvastatin/reviews/edit", data={
-        "effectiveness": "1", "ease_of_use": "1", "satisfaction": "1", "condition_id": "", "body": "Changed my mind"})
+        "effectiveness": "1", "ease_of_use": "1", "satisfaction": "1", "condition_id": "", "body": "Changed my mind",
+        "shown_version": shown})
     assert edited.status_code == 302
     with drugs.app_context():
         (only,) = db.session.execute(select(Review)).scalars().all()

@@ -76,6 +76,18 @@ def create_review(session: Session, user_id: int, drug: Drug | None, data: Revie
     return review
 
 
+def edit_values(review: Review) -> tuple:
+    """What the review edit form edits, in a fixed order (for services/edit_conflicts)."""
+    return (review.effectiveness, review.ease_of_use, review.satisfaction, review.condition_id, review.body)
+
+
+def review_for_update(session: Session, review_id: int) -> Review | None:
+    """The review read afresh and locked until the transaction ends, so two saves at once take turns."""
+    return session.execute(
+        select(Review).where(Review.id == review_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
 def update_review(session: Session, review: Review, data: ReviewInput) -> Review:
     data = _validate(session, review.drug, data)
     for name, value in data.__dict__.items():

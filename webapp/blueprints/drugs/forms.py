@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ...services.reviews import MAX_BODY, REPORT_REASON_LABELS
-from ..forms_common import NoControlCharacters, stripped
+from ..forms_common import NoControlCharacters, ShownVersionField, stripped
 
 RATING_CHOICES = [SelectChoice("5", "5 – excellent"), SelectChoice("4", "4 – good"), SelectChoice("3", "3 – fair"),
                   SelectChoice("2", "2 – poor"), SelectChoice("1", "1 – very poor")]
@@ -38,6 +38,7 @@ class ReviewForm(FlaskForm):
         validators=[Length(max=MAX_BODY, message=f"Use at most {MAX_BODY:,} characters."), NoControlCharacters()],
         render_kw={"rows": 6},
     )
+    shown_version = ShownVersionField()  # only used when editing
     submit = SubmitField("Publish review")
 
     def validate_condition_id(self, field):

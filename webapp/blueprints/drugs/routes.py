@@ -14,6 +14,7 @@ from ...extensions import db, limiter
 from ...models.drugs import KIND_LABELS, Review
 from ...security import no_store
 from ...services import drug_catalog, reviews
+from ...services.edit_conflicts import changed_since, conflict_message, fingerprint
 from ..forms_common import EmptyForm
 from .forms import ReportForm, ReviewForm, SearchForm
 
@@ -274,17 +275,30 @@ def review_edit(slug: str):
     if review is None:
         return redirect(url_for("drugs.review_new", slug=drug.slug))
     form = _review_form(drug, review)
+    if request.method == "GET":
+        form.shown_version.data = fingerprint(reviews.edit_values(review))
+    conflict = None
     if form.validate_on_submit():
-        try:
-            reviews.update_review(db.session, review, _form_input(form))
-        except reviews.ReviewError as exc:
-            db.session.rollback()
-            _apply_error(form, exc)
+        review = reviews.review_for_update(db.session, review.id)
+        if review is None:  # deleted in another tab a moment ago
+            return redirect(url_for("drugs.review_new", slug=drug.slug))
+        if changed_since(form.shown_version.data, reviews.edit_values(review)):
+            # Edited elsewhere since this form was opened: keep what was typed, show the current version.
+            conflict = conflict_message("Your review")
+            form.shown_version.data = fingerprint(reviews.edit_values(review))
         else:
-            db.session.commit()
-            flash("Your review is updated.", "success")
-            return redirect(url_for("drugs.reviews_list", slug=drug.slug))
-    return render_template("drugs/review_form.html", drug=drug, form=form, editing=True, delete_form=EmptyForm())
+            try:
+                reviews.update_review(db.session, review, _form_input(form))
+            except reviews.ReviewError as exc:
+                db.session.rollback()
+                _apply_error(form, exc)
+            else:
+                db.session.commit()
+                flash("Your review is updated.", "success")
+                return redirect(url_for("drugs.reviews_list", slug=drug.slug))
+    status = 409 if conflict else 200
+    return render_template("drugs/review_form.html", drug=drug, form=form, editing=True, delete_form=EmptyForm(),
+                           conflict=conflict, current=review if conflict else None), status
 
 
 @bp.route("/drugs/<slug>/reviews/delete", methods=["POST"])
