@@ -163,6 +163,7 @@ def test_delete_and_export_my_reviews(drugs, logged_in_client, user):
         member = db.session.get(User, user.id)
         exported = reviews.export_section(db.session, member)
     assert exported["reviews"][0]["drug_slug"] == "atorvastatin" and exported["reviews"][0]["text"] == "Mine"
+    assert exported["reviews"][0]["status"] == "shown"
     assert logged_in_client.post("/drugs/atorvastatin/reviews/delete").status_code == 302
     with drugs.app_context():
         assert db.session.execute(select(Review)).first() is None

@@ -122,6 +122,9 @@ def test_reported_review_is_in_the_queue_and_hiding_takes_it_off_the_drug_page(a
         assert community_moderation.queue_size(db.session) == 0
         notes = db.session.execute(select(CommunityNotification.text)).scalars().all()
     assert notes == ["A moderator hid your review of Atorvastatin. Reason: Advertising for an online seller"]
+    # The author's own data export says so too.
+    (mine,) = site["spammer"].get("/account/export").get_json()["drug_reviews"]["reviews"]
+    assert mine["text"] == SPAM and mine["status"] == "hidden by a moderator"
 
 
 def test_dismissing_keeps_the_review_and_empties_the_queue(app, site):

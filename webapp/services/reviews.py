@@ -233,6 +233,7 @@ def export_section(session: Session, user) -> dict:
             "condition": r.condition.name if r.condition else None,
             "effectiveness": r.effectiveness, "ease_of_use": r.ease_of_use, "satisfaction": r.satisfaction,
             "text": r.body, "helpful_votes": r.helpful_count,
+            "status": "hidden by a moderator" if r.status == "hidden" else "shown",
             "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
         } for r in reviews],
         "helpful_votes": [{"review_id": v.review_id, "created_at": v.created_at.isoformat()} for v, _drug in votes],
