@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from config import TestConfig
-from tests.conftest import reset_postgres_schema, with_search_path
+from tests.conftest import PASSWORD, reset_postgres_schema, with_search_path
 from webapp import create_app, search_setup
 from webapp.extensions import db
 from webapp.models import OutboxMessage
@@ -139,3 +139,12 @@ def live_outbox(live_app):
             return messages
 
     return read
+
+
+def log_in(page, email: str, password: str = PASSWORD) -> None:
+    """Log in through the real form as an account the test made."""
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text("Welcome back").wait_for()

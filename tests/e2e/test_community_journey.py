@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.community import CommunityStanding
@@ -34,13 +35,6 @@ def _make_people(live_app) -> None:
         db.session.remove()
 
 
-def _log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_text("Welcome back").wait_for()
-
 
 def _log_out(page) -> None:
     page.get_by_role("button", name="Log out").click()
@@ -52,7 +46,7 @@ def test_question_expert_answer_best_report_hide(page, axe_check, live_app, live
     title = "Does metformin make everyone this tired? (browser test)"
 
     # The asker asks through "Get Answers".
-    _log_in(page, "e2e-asker@example.com")
+    log_in(page, "e2e-asker@example.com")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Community").click()
     page.get_by_role("heading", name="Community", level=1).wait_for()
     assert page.get_by_text("not monitored 24/7").is_visible()
@@ -73,7 +67,7 @@ def test_question_expert_answer_best_report_hide(page, axe_check, live_app, live
     _log_out(page)
 
     # An expert answers.
-    _log_in(page, "e2e-expert@example.com")
+    log_in(page, "e2e-expert@example.com")
     page.goto(thread_url)
     page.get_by_label("Your answer").fill("Tiredness can happen in the first weeks. Please mention it to your prescriber; "
                                           "they may check your vitamin B12 level.")
@@ -87,7 +81,7 @@ def test_question_expert_answer_best_report_hide(page, axe_check, live_app, live
 
     # The asker is notified and marks the answer as the best.
     assert any("New in your HealthDesk thread" in subject for subject, _ in live_outbox("e2e-asker@example.com"))
-    _log_in(page, "e2e-asker@example.com")
+    log_in(page, "e2e-asker@example.com")
     page.get_by_role("link", name="Notifications 1 unread").click()
     page.get_by_text("Dr Pat Expert answered your question").wait_for()
     axe_check(page)
@@ -100,7 +94,7 @@ def test_question_expert_answer_best_report_hide(page, axe_check, live_app, live
     _log_out(page)
 
     # Another member reports the answer.
-    _log_in(page, "e2e-reporter@example.com")
+    log_in(page, "e2e-reporter@example.com")
     page.goto(thread_url)
     page.get_by_role("link", name="Report this answer").click()
     page.get_by_role("heading", name="Report a post").wait_for()
@@ -113,7 +107,7 @@ def test_question_expert_answer_best_report_hide(page, axe_check, live_app, live
     _log_out(page)
 
     # A moderator reviews it in the queue and hides it.
-    _log_in(page, "e2e-mod@example.com")
+    log_in(page, "e2e-mod@example.com")
     page.goto("/community")
     page.get_by_role("navigation", name="Community").get_by_role("link", name="Moderation").click()
     page.get_by_role("heading", name="Moderation queue").wait_for()
@@ -148,7 +142,7 @@ def test_other_community_pages_pass_axe(page, axe_check, live_app):
         assert page.get_by_text("not monitored 24/7").is_visible()
         axe_check(page)
 
-    _log_in(page, "e2e-reporter@example.com")
+    log_in(page, "e2e-reporter@example.com")
     page.goto("/community/groups/new")
     page.get_by_label("Group name").fill("Browser Test Circle")
     page.get_by_label("What is the group for?").fill("A private group made by the browser test.")
@@ -168,7 +162,7 @@ def test_other_community_pages_pass_axe(page, axe_check, live_app):
     axe_check(page)
     _log_out(page)
 
-    _log_in(page, "e2e-mod@example.com")
+    log_in(page, "e2e-mod@example.com")
     page.goto("/community/moderation")
     group = page.locator(".card", has_text="Browser Test Circle")
     axe_check(page)

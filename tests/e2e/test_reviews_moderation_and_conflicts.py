@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.drugs import Drug, Review
@@ -36,17 +37,10 @@ def _people_and_review(live_app) -> None:
         db.session.remove()
 
 
-def _log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_text("Welcome back").wait_for()
-
 
 def test_a_reported_review_is_hidden_by_a_moderator(page, axe_check, live_app):
     _people_and_review(live_app)
-    _log_in(page, "e2e-flagger@example.com")
+    log_in(page, "e2e-flagger@example.com")
     page.goto("/drugs/atorvastatin/reviews")
     page.get_by_role("link", name="Report review by Rory Reviewer").click()
     page.get_by_label("Spam or advertising").check()
@@ -54,7 +48,7 @@ def test_a_reported_review_is_hidden_by_a_moderator(page, axe_check, live_app):
     page.get_by_role("button", name="Send report").click()
     page.get_by_role("button", name="Log out").click()
 
-    _log_in(page, "e2e-reviewmod@example.com")
+    log_in(page, "e2e-reviewmod@example.com")
     page.goto("/community/moderation")
     item = page.locator(".queue-item", has_text=SPAM)
     assert "Spam or advertising (1)" in item.inner_text() and "An advert for a pill shop" in item.inner_text()

@@ -48,8 +48,9 @@ def add_medicine(client, app, profile_id, name, **fields) -> int:
 
 
 def conflict_box(page: str) -> str:
+    """The alert and the saved version shown with it, up to the person's own version."""
     start = page.index('class="error-summary edit-conflict" role="alert"')
-    return page[start:page.index("</div>", start)]
+    return page[start:page.index("<h2>Your version</h2>", start)]
 
 
 def form_part(page: str) -> str:

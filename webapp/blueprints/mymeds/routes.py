@@ -131,7 +131,7 @@ def _conflict(what: str, form, current: list[tuple[str, object]], values: list) 
     """Saving would overwrite a change made elsewhere: keep what was typed, show what is saved
     now, and let the next save (carrying the new fingerprint) keep the person's version."""
     form.shown_version.data = edit_conflicts.fingerprint(values)
-    return {"message": edit_conflicts.conflict_message(what), "current": current}
+    return {"message": edit_conflicts.conflict_message(what), "what": what.lower(), "current": current}
 
 
 def _profile_now(form: EditProfileForm, profile) -> list[tuple[str, object]]:
