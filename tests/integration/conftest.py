@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.integration._community import ask, client_as, setup_people, thread_id_from
+from tests.integration.drugs_helpers import load_sample
+from webapp.extensions import db
 
 # --- community: an asker, another member, an expert and a moderator, each logged in ---
 
@@ -36,3 +38,13 @@ def mod(app, people):
 @pytest.fixture
 def thread_id(asker):
     return thread_id_from(ask(asker))
+
+
+# --- drugs: the sample reference (tests/integration/drugs_helpers.py), without Drugs@FDA products ---
+
+@pytest.fixture
+def drugs(app, tmp_path):
+    with app.app_context():
+        load_sample(tmp_path, with_products=False)
+        db.session.remove()
+    return app

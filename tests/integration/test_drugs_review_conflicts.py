@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from tests.integration.drugs_helpers import load_sample
+from tests.integration.concurrency import at_the_same_moment
 from webapp.extensions import db
 from webapp.models.drugs import Condition, Review
 from webapp.services import reviews
 
 URL = "/drugs/atorvastatin/reviews/edit"
 CONFLICT = "was changed somewhere else"
-
-
-@pytest.fixture
-def drugs(app, tmp_path):
-    with app.app_context():
-        load_sample(tmp_path, with_products=False)
-        db.session.remove()
-    return app
 
 
 @pytest.fixture
@@ -127,19 +118,11 @@ def test_two_saves_at_the_same_moment_take_turns(drugs, reviewer, monkeypatch, s
         return result
 
     monkeypatch.setattr(reviews, "update_review", slow_update)
-    clients = [reviewer, second_device]
-    barrier = threading.Barrier(2)
-    statuses: dict[str, int] = {}
-
     def save(client, body):
-        barrier.wait()
-        statuses[body] = edit(client, version, body=body).status_code
+        return lambda: edit(client, version, body=body).status_code
 
-    threads = [threading.Thread(target=save, args=(client, f"Tab {n}")) for n, client in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_the_same_moment(save(reviewer, "Tab 0"), save(second_device, "Tab 1"))
+    statuses = dict(zip(["Tab 0", "Tab 1"], results, strict=True))
     assert sorted(statuses.values()) == [302, 409], statuses
     winner = next(body for body, status in statuses.items() if status == 302)
     assert stored(drugs)[4] == winner

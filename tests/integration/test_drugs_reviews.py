@@ -8,19 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from config import TestConfig
-from tests.integration.drugs_helpers import load_sample
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models.drugs import Condition, Review, ReviewReport
 from webapp.services import reviews
-
-
-@pytest.fixture
-def drugs(app, tmp_path):
-    with app.app_context():
-        load_sample(tmp_path, with_products=False)
-        db.session.remove()
-    return app
 
 
 def condition_id(app, slug: str) -> int:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 from tests.integration._community import client_as, post_ids, posts
+from tests.integration.concurrency import at_the_same_moment
 from webapp.extensions import db
 from webapp.models.community import CommunityPost, CommunityThread
 
@@ -158,18 +158,10 @@ def test_two_saves_at_the_same_moment_take_turns(app, people, asker, thread_id, 
         return result
 
     monkeypatch.setattr(posts, "edit_post", slow_edit)
-    barrier = threading.Barrier(2)
-    statuses: dict[str, int] = {}
-
     def save(client, body):
-        barrier.wait()
-        statuses[body] = client.post(url, data={"title": title, "body": body, "shown_version": version}).status_code
+        return lambda: client.post(url, data={"title": title, "body": body, "shown_version": version}).status_code
 
-    clients = [asker, client_as(app, people.asker.email)]
-    threads = [threading.Thread(target=save, args=(client, f"Device {n}")) for n, client in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_the_same_moment(save(asker, "Device 0"), save(client_as(app, people.asker.email), "Device 1"))
+    statuses = dict(zip(["Device 0", "Device 1"], results, strict=True))
     assert sorted(statuses.values()) == [302, 409], statuses
     assert stored(app, pid)[1] == next(body for body, status in statuses.items() if status == 302)

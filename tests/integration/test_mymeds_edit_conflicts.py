@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD
+from tests.integration.concurrency import waits_for
 from tests.integration.mymeds_helpers import make_reference, shown_version
 from webapp.extensions import db
 from webapp.models.mymeds import MedProfile, SavedMedicine
@@ -187,28 +187,19 @@ def test_a_profile_removed_in_another_tab_gives_404_on_save(logged_in_client, ap
 
 
 def _second_request_at_once(engine, first: Session, second_step) -> str:
-    """Run second_step in another thread and session while `first` has done the same step but
-    not committed yet. Checks that the second waits, then returns how it ended."""
-    outcome: dict[str, str] = {}
+    """Run second_step in another session while `first` has done the same step but not committed
+    yet: the second waits, then says how it ended."""
 
-    def run():
+    def run() -> str:
         with Session(engine) as second:
             try:
                 second_step(second)
                 second.commit()
-                outcome["result"] = "saved"
+                return "saved"
             except MyMedsError as exc:
-                outcome["result"] = exc.message
+                return exc.message
 
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(0.5)
-    waited = thread.is_alive()
-    first.commit()
-    first.close()
-    thread.join(20)
-    assert waited, "the second request did not wait for the first one to finish"
-    return outcome["result"]
+    return waits_for(first, run)
 
 
 def test_adding_the_same_medicine_twice_at_once_keeps_one(logged_in_client, app, reference):
@@ -264,16 +255,7 @@ def _save_while_another_save_is_running(app, client, url, data, other_save) -> i
         engine = db.engine
     first = Session(engine)
     other_save(first)
-    outcome: dict[str, int] = {}
-    thread = threading.Thread(target=lambda: outcome.setdefault("status", client.post(url, data=data).status_code))
-    thread.start()
-    thread.join(0.5)
-    waited = thread.is_alive()
-    first.commit()
-    first.close()
-    thread.join(20)
-    assert waited, "the save did not wait for the other one"
-    return outcome["status"]
+    return waits_for(first, lambda: client.post(url, data=data).status_code)
 
 
 def test_two_profile_saves_at_once_take_turns(logged_in_client, app, user):
