@@ -153,3 +153,35 @@ def test_another_members_allergy_warnings_are_never_shown(app, make_user, refere
         response = bob_client.get(url)
         assert response.status_code == 404
         assert "secretallergy" not in text_of(response) and "Alicechild" not in text_of(response)
+
+
+# --- the interaction checker: allergies typed beside the medicines, no account needed ---
+
+def checker(client, medicines: str, allergies: str | None = None) -> str:
+    query = {"medicines": medicines, **({"allergies": allergies} if allergies is not None else {})}
+    response = client.get("/interaction-checker", query_string=query)
+    assert response.status_code == 200
+    return text_of(response)
+
+
+def test_the_checker_warns_a_visitor_about_a_typed_allergy(client, reference):
+    page = checker(client, "Amoxil\nibuprofen", "Penicillin (hives)")
+    warnings = section(page, 'id="allergy-warnings"', "</section>")
+    assert "Allergy warning" in warnings and "Listed allergy: <strong>Penicillin (hives)</strong>" in warnings
+    assert "Amoxicillin" in warnings and "a penicillin" in warnings
+    assert "Ibuprofen" not in warnings
+    assert 'name="allergies"' in page and "Penicillin (hives)</textarea>" in page  # kept as typed
+
+
+def test_the_checker_says_when_no_medicine_matched_the_allergies(client, reference):
+    page = checker(client, "warfarin\nibuprofen", "peanuts, latex")
+    assert 'id="allergy-warnings"' not in page
+    assert "None of these medicines matched the allergies you listed (peanuts, latex)" in page
+
+
+def test_the_checker_without_allergies_is_as_before_and_odd_text_is_escaped(client, reference):
+    assert "allergies you listed" not in checker(client, "warfarin\nibuprofen")
+    page = checker(client, "warfarin\nibuprofen", "<script>alert(1)</script>, penicillin")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    too_long = client.get("/interaction-checker", query_string={"medicines": "warfarin\nibuprofen", "allergies": "x" * 2001})
+    assert too_long.status_code == 200 and "Use at most 2,000 characters." in text_of(too_long)

@@ -103,6 +103,9 @@ class CheckerForm(FlaskForm):
         DataRequired("Enter at least two medicines, one per line."),
         Length(max=5000, message="That is too long: enter at most 50 medicines."), NoControlCharacters()],
         description="One per line (or separated by commas): generic or brand names, e.g. warfarin, Advil.")
+    allergies = TextAreaField("Allergies (optional)", filters=[stripped], validators=[
+        Length(max=2000, message="Use at most 2,000 characters."), NoControlCharacters()],
+        description="Drug allergies to check these medicines against, e.g. penicillin, sulfa, aspirin.")
     submit = SubmitField("Check interactions")
 
 

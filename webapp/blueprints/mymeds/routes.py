@@ -521,7 +521,7 @@ def _check_names(names: list[str]):
 @no_store
 def interaction_checker():
     form = CheckerForm(request.args)
-    results = report = None
+    results = report = allergy_report = None
     repeated: list[str] = []
     if "medicines" in request.args and form.validate():
         names, repeated = split_names(form.medicines.data)
@@ -531,8 +531,18 @@ def interaction_checker():
             form.medicines.errors.append("Enter at least two medicines, one per line.")
         else:
             results, report = _check_names(names)
+            allergy_report = _checker_allergies(form.allergies.data, results)
     return render_template("mymeds/checker.html", form=form, results=results, report=report, repeated=repeated,
-                           submitted="medicines" in request.args)
+                           allergy_report=allergy_report, submitted="medicines" in request.args)
+
+
+def _checker_allergies(allergy_text: str | None, results) -> allergy_check.AllergyReport | None:
+    """The checker's medicines against the allergies typed beside them (None: none typed)."""
+    if not allergy_check.parse_allergies(allergy_text):
+        return None
+    medicines = [Medicine(r.found.key, r.found.name, r.found.ingredients) for r in results if r.found is not None]
+    classes = allergy_check.allergy_classes()
+    return allergy_check.check_allergies(allergy_text, medicines, allergy_check.load_reference(db.session, classes), classes)
 
 
 def _api_error(message: str, status: int = 400):
