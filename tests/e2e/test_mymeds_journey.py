@@ -150,6 +150,12 @@ def test_a_listed_allergy_warns_when_a_matching_medicine_is_added(page, axe_chec
     assert "Allergy warning" in warnings.inner_text()  # the level in words, not colour alone
     axe_check(page)
 
+    # The drug page says so too, before anyone saves it again.
+    page.goto("/drugs/amoxicillin")
+    assert "Allergy warning for Robin" in page.locator(".allergy-before-save").inner_text()
+    axe_check(page)
+    page.go_back()
+
     # The allergy was a mistake: editing it away removes the warning.
     page.get_by_role("link", name="Edit profile").click()
     page.get_by_label("Allergies (optional)").fill("")

@@ -185,3 +185,22 @@ def test_the_checker_without_allergies_is_as_before_and_odd_text_is_escaped(clie
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     too_long = client.get("/interaction-checker", query_string={"medicines": "warfarin\nibuprofen", "allergies": "x" * 2001})
     assert too_long.status_code == 200 and "Use at most 2,000 characters." in text_of(too_long)
+
+
+# --- drug, product and pill pages: the member's listed allergies, before they save ---
+
+def test_a_drug_page_warns_a_member_whose_profile_lists_a_matching_allergy(app, logged_in_client, reference):
+    new_profile(logged_in_client, name="Robin", allergies="penicillin")
+    new_profile(logged_in_client, name="Sam", allergies="sulfa")
+    page = text_of(logged_in_client.get("/drugs/amoxicillin"))
+    box = section(page, 'class="allergy-box allergy-before-save"', "</div>")
+    assert "Allergy warning for Robin:" in box and "listed allergy “penicillin”" in box and "a penicillin" in box
+    assert "Sam" not in box
+    assert "allergy-before-save" not in text_of(logged_in_client.get("/drugs/warfarin"))  # nothing listed matches
+    assert "allergy-before-save" not in text_of(app.test_client().get("/drugs/amoxicillin"))  # a visitor has no profiles
+
+
+def test_cross_reactivity_is_only_ask_first_on_the_drug_page(logged_in_client, reference):
+    new_profile(logged_in_client, name="Robin", allergies="penicillin")
+    box = section(text_of(logged_in_client.get("/drugs/cephalexin")), 'class="allergy-box allergy-before-save"', "</div>")
+    assert "Ask first for Robin:" in box and "Allergy warning" not in box

@@ -439,3 +439,18 @@ def profile_allergy_report(session: Session, allergy_text: str | None, saved_med
         return AllergyReport(parse_allergies(allergy_text))
     classes = allergy_classes()
     return check_allergies(allergy_text, medicines, load_reference(session, classes), classes)
+
+
+def warnings_for_item(session: Session, profiles: Iterable, key: str, name: str,
+                      ingredients: Sequence[str]) -> list[tuple[str, AllergyFinding]]:
+    """(profile name, finding) for each profile whose allergy list warns about one medicine,
+    for the drug, product and pill pages before it is saved. Reads the drug reference only
+    when some profile lists an allergy."""
+    listed = [p for p in profiles if parse_allergies(p.allergies)]
+    if not listed:
+        return []
+    classes = allergy_classes()
+    reference = load_reference(session, classes)
+    medicine = Medicine(key, name, tuple(ingredients))
+    return [(p.name, finding) for p in listed
+            for finding in check_allergies(p.allergies, [medicine], reference, classes).findings]

@@ -70,7 +70,17 @@ def _save_control_helpers():
         found = [(p.id, p.name) for p in profiles_service.list_profiles(db.session, current_user.id)]
         return found or [(0, "Me")]
 
-    return {"my_medicine_profiles": my_medicine_profiles}
+    def my_allergy_warnings(kind: str, item_id: int) -> list:
+        """The member's profiles whose listed allergies warn about this drug, product or pill."""
+        if not current_user.is_authenticated:
+            return []
+        profiles = profiles_service.list_profiles(db.session, current_user.id)
+        source = profiles_service.source_for(db.session, kind, item_id) if profiles else None
+        if source is None:
+            return []
+        return allergy_check.warnings_for_item(db.session, profiles, source.key, source.name, source.ingredients)
+
+    return {"my_medicine_profiles": my_medicine_profiles, "my_allergy_warnings": my_allergy_warnings}
 
 
 # --- overview and profiles --------------------------------------------------------------------
