@@ -204,3 +204,14 @@ def test_cross_reactivity_is_only_ask_first_on_the_drug_page(logged_in_client, r
     new_profile(logged_in_client, name="Robin", allergies="penicillin")
     box = section(text_of(logged_in_client.get("/drugs/cephalexin")), 'class="allergy-box allergy-before-save"', "</div>")
     assert "Ask first for Robin:" in box and "Allergy warning" not in box
+
+
+def test_a_brand_added_to_the_reference_is_recognised_at_once(app, logged_in_client, reference):
+    """The reference is kept between requests; a change to the drugs' names is seen on the next one."""
+    new_profile(logged_in_client, name="Robin", allergies="Moxatag")
+    assert "allergy-before-save" not in text_of(logged_in_client.get("/drugs/amoxicillin"))
+    with app.app_context():
+        drug = db.session.execute(select(Drug).where(Drug.slug == "amoxicillin")).scalar_one()
+        db.session.add(DrugName(drug_id=drug.id, kind="brand", name="Moxatag", position=5))
+        db.session.commit()
+    assert "listed allergy “Moxatag”" in text_of(logged_in_client.get("/drugs/amoxicillin"))

@@ -32,10 +32,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models.drugs import Drug
+from ..models.drugs import Drug, DrugName, drug_ingredients
 from .interactions import Medicine
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "allergy_classes.yaml"
@@ -243,6 +243,28 @@ def load_reference(session: Session, classes: AllergyClasses | None = None) -> d
     return build_reference(drugs, classes)
 
 
+_reference_cache: dict[str, tuple[tuple, dict]] = {}
+
+
+def _reference_version(session: Session) -> tuple:
+    """Changes whenever a drug, one of its names or ingredients is added, removed or updated."""
+    names = select(func.count()).select_from(DrugName).scalar_subquery()
+    links = select(func.count()).select_from(drug_ingredients).scalar_subquery()
+    return tuple(session.execute(select(func.count(Drug.id), func.max(Drug.updated_at), names, links)).one())
+
+
+def cached_reference(session: Session, classes: AllergyClasses) -> dict[tuple[str, ...], ReferenceName]:
+    """load_reference, kept per process while the drug reference is unchanged: building it reads
+    every drug with its names (about 25 ms for the embedded 178), checking costs one small query."""
+    key = (str(session.get_bind().url), _reference_version(session), id(classes))
+    hit = _reference_cache.get("reference")
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    reference = load_reference(session, classes)
+    _reference_cache["reference"] = (key, reference)
+    return reference
+
+
 # --- checking ----------------------------------------------------------------------------------------
 
 
@@ -438,7 +460,7 @@ def profile_allergy_report(session: Session, allergy_text: str | None, saved_med
     if not medicines or not parse_allergies(allergy_text):
         return AllergyReport(parse_allergies(allergy_text))
     classes = allergy_classes()
-    return check_allergies(allergy_text, medicines, load_reference(session, classes), classes)
+    return check_allergies(allergy_text, medicines, cached_reference(session, classes), classes)
 
 
 def warnings_for_item(session: Session, profiles: Iterable, key: str, name: str,
@@ -450,7 +472,7 @@ def warnings_for_item(session: Session, profiles: Iterable, key: str, name: str,
     if not listed:
         return []
     classes = allergy_classes()
-    reference = load_reference(session, classes)
+    reference = cached_reference(session, classes)
     medicine = Medicine(key, name, tuple(ingredients))
     return [(p.name, finding) for p in listed
             for finding in check_allergies(p.allergies, [medicine], reference, classes).findings]

@@ -552,7 +552,7 @@ def _checker_allergies(allergy_text: str | None, results) -> allergy_check.Aller
         return None
     medicines = [Medicine(r.found.key, r.found.name, r.found.ingredients) for r in results if r.found is not None]
     classes = allergy_check.allergy_classes()
-    return allergy_check.check_allergies(allergy_text, medicines, allergy_check.load_reference(db.session, classes), classes)
+    return allergy_check.check_allergies(allergy_text, medicines, allergy_check.cached_reference(db.session, classes), classes)
 
 
 def _api_error(message: str, status: int = 400):
