@@ -8,7 +8,7 @@ import json
 import re
 from datetime import date, datetime, timezone
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -61,20 +61,27 @@ def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
+def _my_profiles() -> list:
+    """The reader's profiles, read once per request for the "Save to My Medicine" controls."""
+    if "my_profiles" not in g:
+        g.my_profiles = profiles_service.list_profiles(db.session, current_user.id)
+    return g.my_profiles
+
+
 @bp.app_context_processor
 def _save_control_helpers():
     def my_medicine_profiles() -> list[tuple[int, str]]:
         """Profiles for the "Save to My Medicine" control (0 = "Me", made on first save)."""
         if not current_user.is_authenticated:
             return []
-        found = [(p.id, p.name) for p in profiles_service.list_profiles(db.session, current_user.id)]
+        found = [(p.id, p.name) for p in _my_profiles()]
         return found or [(0, "Me")]
 
     def my_allergy_warnings(kind: str, item_id: int) -> list:
         """The member's profiles whose listed allergies warn about this drug, product or pill."""
         if not current_user.is_authenticated:
             return []
-        profiles = profiles_service.list_profiles(db.session, current_user.id)
+        profiles = _my_profiles()
         source = profiles_service.source_for(db.session, kind, item_id) if profiles else None
         if source is None:
             return []
