@@ -177,3 +177,26 @@ def test_allergy_text_with_html_is_rendered_escaped(reference, classes):
     assert "<img" not in str(html) and "<b>" not in str(html)
     assert "&lt;img src=x onerror=alert(1)&gt; penicillin &lt;b&gt;" in str(html)
     assert re.search(r"⛔</span> Allergy warning", str(html))
+
+
+def test_families_shared_with_the_interaction_classes_have_the_same_members(classes):
+    """A family named in both data files (opioids / opioid ...) must not drift apart."""
+    documents = yaml.safe_load((ROOT / "webapp" / "data" / "drug_classes.yaml").read_text(encoding="utf-8"))
+    drug_classes = {c["slug"]: set(c["members"]) for c in documents}
+    shared = {slug: slug.removesuffix("s") for slug in classes.classes if slug.removesuffix("s") in drug_classes}
+    assert {"opioids", "macrolides", "fluoroquinolones", "statins", "ace-inhibitors"} <= set(shared)
+    for slug, drug_class in shared.items():
+        assert set(classes.classes[slug].members) == drug_classes[drug_class], slug
+
+
+LIPITOR = Medicine("10", "Lipitor (Atorvastatin)", ("atorvastatin",))
+ZESTRIL = Medicine("11", "Zestril (Lisinopril)", ("lisinopril",))
+VASOTEC = Medicine("12", "Vasotec (Enalapril)", ("enalapril",))
+
+
+def test_statins_and_ace_inhibitors(reference, classes):
+    meds = [LIPITOR, ZESTRIL, VASOTEC]
+    assert [(f.medicine, f.severity) for f in check("statins (muscle pain)", meds, reference, classes)] == [(LIPITOR, AVOID)]
+    swelling = check("lisinopril - angioedema", meds, reference, classes)
+    assert [(f.medicine, f.severity) for f in swelling] == [(ZESTRIL, AVOID), (VASOTEC, ASK)]
+    assert "angioedema" in swelling[1].explanation
