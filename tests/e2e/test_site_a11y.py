@@ -6,6 +6,8 @@ A last check: the text-size control works from the keyboard and the page still f
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -164,3 +166,28 @@ def test_member_pages_are_accessible(page, axe_check, walker, viewport):
         except (AssertionError, pytest.fail.Exception) as exc:
             failures.append(str(exc).splitlines()[0][:400])
     assert not failures, "\n".join(failures)
+
+
+def test_the_outage_page_passes_axe(browser, axe_check):
+    """The page readers get while the database is away (503) is as accessible as the rest."""
+    from werkzeug.serving import make_server
+
+    from config import TestConfig
+    from webapp import create_app
+
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/nothing"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    # Its own context: Chromium logs the 503 as a failed load, which the `page` fixture counts as an error.
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    try:
+        page = context.new_page()
+        response = page.goto(f"http://127.0.0.1:{server.server_port}/drugs/warfarin")
+        assert response.status == 503
+        page.get_by_role("heading", name="Back in a moment", level=1).wait_for()
+        axe_check(page)
+    finally:
+        context.close()
+        server.shutdown()
+        thread.join(timeout=5)
