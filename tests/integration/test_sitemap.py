@@ -9,7 +9,7 @@ import pytest
 from tests.integration._community import ask, thread_id_from
 from webapp.extensions import db
 from webapp.models.community import CommunityGroup, CommunityThread
-from webapp.services import content_loader, drug_loader
+from webapp.services import content_loader, drug_loader, pill_seed, sitemap
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
@@ -19,6 +19,7 @@ def public_site(app, asker, people):
     with app.app_context():
         content_loader.seed(db.session, lambda _m: None)
         drug_loader.seed(db.session, lambda _m: None)
+        pill_seed.seed(db.session, lambda _m: None)
         private = CommunityGroup(slug="private-circle", name="Private circle", visibility="private", status="approved")
         db.session.add(private)
         db.session.commit()
@@ -33,11 +34,18 @@ def public_site(app, asker, people):
         return {"shown": shown, "hidden": hidden, "private": secret.id}
 
 
-def _urls(client, site_url: str) -> list[str]:
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200 and response.mimetype == "application/xml"
+def _locs(client, path: str, tag: str) -> list[str]:
+    response = client.get(path)
+    assert response.status_code == 200 and response.mimetype == "application/xml", path
     root = ET.fromstring(response.data)  # noqa: S314 - our own response; checks it is well-formed XML
-    locs = [loc.text for loc in root.findall("s:url/s:loc", NS)]
+    return [loc.text for loc in root.findall(f"s:{tag}/s:loc", NS)]
+
+
+def _urls(client, site_url: str) -> list[str]:
+    """Every address in every sitemap the index lists, as site paths."""
+    sitemaps = _locs(client, "/sitemap.xml", "sitemap")
+    assert sitemaps and all(s.startswith(site_url) for s in sitemaps)
+    locs = [loc for s in sitemaps for loc in _locs(client, s.removeprefix(site_url), "url")]
     assert locs and all(loc.startswith(site_url) for loc in locs)
     return [loc.removeprefix(site_url) for loc in locs]
 
@@ -46,6 +54,7 @@ def test_the_sitemap_lists_the_public_pages_and_each_one_opens_for_a_visitor(app
     paths = _urls(client, app.config["SITE_URL"])
     assert "/" in paths and "/health-centers/pancreatic-cancer/pnet-treatment-option-overview" in paths
     assert "/drugs/warfarin" in paths and "/community/groups/diabetes" in paths
+    assert [p for p in paths if p.startswith("/pill-identifier/pills/")]  # pill pages: how people search for an imprint
     assert f"/community/threads/{public_site['shown']}" in paths
     assert len(paths) == len(set(paths))
     for path in paths:
@@ -73,3 +82,17 @@ def test_healthz_says_503_in_json_when_the_database_is_gone(make_app):
     client = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:1/nothing").test_client()
     response = client.get("/healthz")
     assert response.status_code == 503 and response.get_json() == {"status": "database unavailable"}
+
+
+def test_big_sections_come_in_numbered_files_and_past_the_end_is_a_404(app, client, public_site, monkeypatch):
+    monkeypatch.setattr(sitemap, "CHUNK", 5)
+    site = app.config["SITE_URL"]
+    sections = [s.removeprefix(site) for s in _locs(client, "/sitemap.xml", "sitemap")]
+    pills = [s for s in sections if s.startswith("/sitemap-pills-")]
+    assert sections[0] == "/sitemap-pages.xml" and len(pills) > 2 and pills[:2] == ["/sitemap-pills-1.xml", "/sitemap-pills-2.xml"]
+    chunks = [_locs(client, path, "url") for path in pills]
+    assert all(0 < len(chunk) <= 5 for chunk in chunks)
+    assert len({loc for chunk in chunks for loc in chunk}) == sum(len(chunk) for chunk in chunks)  # no pill twice
+    for bad in (f"/sitemap-pills-{len(pills) + 1}.xml", "/sitemap-pills-0.xml", "/sitemap-nothing.xml",
+                "/sitemap-pills-99999999999.xml", "/sitemap-%3Cscript%3E.xml"):
+        assert client.get(bad).status_code == 404, bad

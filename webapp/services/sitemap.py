@@ -1,22 +1,25 @@
 """What search engines may list: the public pages, for /sitemap.xml and /robots.txt.
 
 Only pages anyone can read without an account: health centers and articles, drugs and
-conditions, public approved community groups and their visible threads, and the tools'
-start pages. Nothing personal (My Medicine, account, notifications), no search results.
+conditions, public approved community groups and their visible threads, pill pages, and
+the tools' start pages. Nothing personal (My Medicine, account, notifications), no search
+results. /sitemap.xml is an index of sections, because one sitemap file may list at most
+50,000 addresses (sitemaps.org) and the community and the pill table can grow past that:
+"pages" (everything small), then "threads-N" and "pills-N" in chunks of CHUNK.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-# One sitemap file may list at most 50,000 addresses (sitemaps.org); past that we would
-# need a sitemap index. The newest community threads go first, so the cut loses old ones.
-MAX_URLS = 50_000
+CHUNK = 10_000
 
 START_PAGES = ["main.index", "content.centers", "content.levels_of_evidence", "drugs.index", "drugs.conditions",
                "pills.index", "mymeds.interaction_checker", "mymeds.recalls", "community.index",
@@ -25,6 +28,8 @@ START_PAGES = ["main.index", "content.centers", "content.levels_of_evidence", "d
 # Private or endless: never crawled. Paths, as robots.txt matches them by prefix.
 DISALLOWED = ["/my-medicine", "/account", "/community/moderation", "/community/notifications", "/search",
               "/drugs/search", "/drugs/autocomplete", "/community/search", "/api/"]
+
+_SECTION = re.compile(r"(threads|pills)-([1-9][0-9]{0,5})")
 
 
 @dataclass(frozen=True)
@@ -58,29 +63,61 @@ def _drugs(session: Session) -> Iterator[Entry]:
         yield Entry("drugs.condition", {"slug": slug})
 
 
-def _community(session: Session) -> Iterator[Entry]:
-    from ..models.community import CommunityGroup, CommunityThread
-    from .community_posts import visible_threads_stmt
+def _groups(session: Session) -> Iterator[Entry]:
+    from ..models.community import CommunityGroup
 
     public = (CommunityGroup.status == "approved") & (CommunityGroup.visibility == "public")
     for slug in session.execute(select(CommunityGroup.slug).where(public).order_by(CommunityGroup.slug)).scalars():
         yield Entry("community.group", {"slug": slug})
-    threads = visible_threads_stmt(None).with_only_columns(CommunityThread.id, CommunityThread.last_activity_at)
-    for thread_id, last_activity in session.execute(threads.order_by(CommunityThread.last_activity_at.desc(),
-                                                                     CommunityThread.id.desc()).limit(MAX_URLS)):
-        yield Entry("community.thread", {"thread_id": thread_id}, _day(last_activity))
 
 
-SOURCES = {"content.center": _content, "drugs.detail": _drugs, "community.thread": _community}
+def _public_threads():
+    from ..models.community import CommunityThread
+    from .community_posts import visible_threads_stmt
+
+    return visible_threads_stmt(None).with_only_columns(CommunityThread.id, CommunityThread.last_activity_at), CommunityThread.id
 
 
-def public_entries(session: Session, endpoints: set[str]) -> list[Entry]:
-    """Every public page of the areas this site has (`endpoints`: the app's view names)."""
-    found = [Entry(endpoint) for endpoint in START_PAGES if endpoint in endpoints]
-    for needed, source in SOURCES.items():
-        if needed in endpoints:
-            found += [entry for entry in source(session) if entry.endpoint in endpoints]
-    return found[:MAX_URLS]
+def _pills():
+    from ..models.pills import Pill
+
+    return select(Pill.id, Pill.updated_at), Pill.id
+
+
+# Small sources (all in "pages") and chunked ones, each with the endpoint it needs.
+PAGE_SOURCES = {"content.center": _content, "drugs.detail": _drugs, "community.group": _groups}
+CHUNKED = {"threads": ("community.thread", "thread_id", _public_threads), "pills": ("pills.detail", "pill_id", _pills)}
+
+
+def _count(session: Session, kind: str) -> int:
+    stmt, _key = CHUNKED[kind][2]()
+    return session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+
+def sections(session: Session, endpoints: set[str]) -> list[str]:
+    """The names of the sitemap files this site has now, for the index."""
+    found = ["pages"]
+    for kind, (endpoint, _param, _source) in CHUNKED.items():
+        if endpoint in endpoints:
+            found += [f"{kind}-{n}" for n in range(1, math.ceil(_count(session, kind) / CHUNK) + 1)]
+    return found
+
+
+def section_entries(session: Session, endpoints: set[str], name: str) -> list[Entry] | None:
+    """The addresses of one sitemap file; None when there is no such section."""
+    if name == "pages":
+        found = [Entry(endpoint) for endpoint in START_PAGES if endpoint in endpoints]
+        for needed, source in PAGE_SOURCES.items():
+            if needed in endpoints:
+                found += [entry for entry in source(session) if entry.endpoint in endpoints]
+        return found
+    match = _SECTION.fullmatch(name)
+    if match is None or CHUNKED[match[1]][0] not in endpoints:
+        return None
+    endpoint, param, source = CHUNKED[match[1]]
+    stmt, key = source()
+    rows = session.execute(stmt.order_by(key).offset((int(match[2]) - 1) * CHUNK).limit(CHUNK)).all()
+    return [Entry(endpoint, {param: row_id}, _day(changed)) for row_id, changed in rows] or None
 
 
 def robots_txt(site_url: str) -> str:

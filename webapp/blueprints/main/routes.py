@@ -67,10 +67,22 @@ def robots():
     return body, 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"}
 
 
+XML_HEADERS = {"Content-Type": "application/xml; charset=utf-8", "Cache-Control": "public, max-age=3600"}
+
+
 @bp.route("/sitemap.xml")
-def sitemap_xml():
+def sitemap_index():
     site = current_app.config["SITE_URL"].rstrip("/")
-    entries = sitemap.public_entries(db.session, set(current_app.view_functions))
+    names = sitemap.sections(db.session, set(current_app.view_functions))
+    urls = [site + url_for("main.sitemap_section", name=name) for name in names]
+    return render_template("main/sitemap_index.xml", urls=urls), 200, XML_HEADERS
+
+
+@bp.route("/sitemap-<name>.xml")
+def sitemap_section(name: str):
+    entries = sitemap.section_entries(db.session, set(current_app.view_functions), name)
+    if entries is None:
+        abort(404)
+    site = current_app.config["SITE_URL"].rstrip("/")
     urls = [(site + url_for(e.endpoint, **e.values), e.lastmod) for e in entries]
-    body = render_template("main/sitemap.xml", urls=urls)
-    return body, 200, {"Content-Type": "application/xml; charset=utf-8", "Cache-Control": "public, max-age=3600"}
+    return render_template("main/sitemap.xml", urls=urls), 200, XML_HEADERS
