@@ -376,6 +376,7 @@ def site(tmp_path_factory):
             ("*", "action"): "hide",
             ("*", "recall_number"): _first(select(Recall.recall_number)) or "Z-0000-2026",
             ("*", "token"): "not-a-real-token",
+            ("main.sitemap_section", "name"): "pages",
             ("newsletter.preferences", "token"): manage,
             ("newsletter.unsubscribe", "token"): manage,
         })
