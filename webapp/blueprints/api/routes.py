@@ -14,6 +14,10 @@ def _error_response(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": ERROR}}}
 
 
+UNAVAILABLE = {**_error_response("The database is briefly unreachable; try again after the Retry-After seconds."),
+               "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}}
+
+
 def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -100,12 +104,13 @@ def openapi_document(server_url: str) -> dict:
                         "total": {"type": "integer"}, "page": {"type": "integer"}}}),
                     "400": _error_response("A parameter is not valid; the message names it."),
                     "429": _error_response("Too many requests."),
+                    "503": UNAVAILABLE,
                 },
             }},
             "/drugs/{slug}": {"get": {
                 "summary": "One drug's reference entry",
                 "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": {"200": _json({"type": "object"}), "404": _error_response("No such drug.")},
+                "responses": {"200": _json({"type": "object"}), "404": _error_response("No such drug."), "503": UNAVAILABLE},
             }},
             "/pills": {"get": {
                 "summary": "Identify a pill by imprint, colour, shape, size and score (at least one)",
@@ -123,6 +128,7 @@ def openapi_document(server_url: str) -> dict:
                         "total": {"type": "integer"}, "page": {"type": "integer"}}}),
                     "400": _error_response("No criteria, or an unknown colour or shape; the message names the field."),
                     "429": _error_response("Too many requests."),
+                    "503": UNAVAILABLE,
                 },
             }},
             "/interactions": {"post": {
@@ -135,6 +141,7 @@ def openapi_document(server_url: str) -> dict:
                     "200": _json(INTERACTION_REPORT),
                     "400": _error_response("The body is not valid JSON of that shape."),
                     "429": _error_response("Too many requests."),
+                    "503": UNAVAILABLE,
                 },
             }},
         },
