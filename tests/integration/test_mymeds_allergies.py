@@ -215,3 +215,16 @@ def test_a_brand_added_to_the_reference_is_recognised_at_once(app, logged_in_cli
         db.session.add(DrugName(drug_id=drug.id, kind="brand", name="Moxatag", position=5))
         db.session.commit()
     assert "listed allergy “Moxatag”" in text_of(logged_in_client.get("/drugs/amoxicillin"))
+
+
+def test_the_interactions_api_checks_allergies_too(client, reference):
+    body = client.post("/api/v1/interactions", json={"drugs": ["Augmentin", "Keflex", "warfarin"],
+                                                      "allergies": "penicillin (rash)"}).get_json()
+    found = {(a["drug"], a["severity"]) for a in body["allergies"]}
+    assert found == {("amoxicillin-clavulanate", "avoid"), ("cephalexin", "ask")}
+    assert all(a["allergy"] == "penicillin (rash)" and a["explanation"] and a["advice"] for a in body["allergies"])
+    assert client.post("/api/v1/interactions", json={"drugs": ["warfarin"]}).get_json()["allergies"] == []
+    assert client.post("/api/v1/interactions", json={"drugs": ["warfarin"], "allergies": None}).status_code == 200
+    for bad in (["penicillin"], 5, "x" * 2001):
+        response = client.post("/api/v1/interactions", json={"drugs": ["warfarin"], "allergies": bad})
+        assert response.status_code == 400 and '"allergies"' in response.get_json()["error"]["message"]

@@ -75,6 +75,13 @@ INTERACTION_REPORT = {
             "summary": {"type": "string"}, "advice": {"type": "string"}, "source": {"type": "string"}}}},
         "duplications": {"type": "array", "items": {"type": "object", "properties": {
             "ingredient": {"type": "string"}, "class": {"type": "string"}, "drugs": {"type": "array", "items": {"type": "string"}}}}},
+        "allergies": {"type": "array", "description": "Medicines an entry of the allergies text warns about (empty without it).",
+                      "items": {"type": "object", "properties": {
+                          "drug": {"type": "string"}, "allergy": {"type": "string", "description": "The entry, as written."},
+                          "severity": {"type": "string", "enum": ["avoid", "ask"],
+                                       "description": "avoid: the medicine is or contains what the entry names; "
+                                                      "ask: related (family or cross-reactivity), ask a pharmacist."},
+                          "explanation": {"type": "string"}, "advice": {"type": "string"}}}},
     },
 }
 
@@ -136,7 +143,9 @@ def openapi_document(server_url: str) -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["drugs"], "properties": {
                         "drugs": {"type": "array", "items": {"type": "string"}, "maxItems": 50,
-                                  "description": "Names, brand names or slugs."}}}}}},
+                                  "description": "Names, brand names or slugs."},
+                        "allergies": {"type": "string", "maxLength": 2000,
+                                      "description": "Optional drug allergies, e.g. \"penicillin, sulfa\"; checked against the drugs."}}}}}},
                 "responses": {
                     "200": _json(INTERACTION_REPORT),
                     "400": _error_response("The body is not valid JSON of that shape."),

@@ -27,6 +27,7 @@ from .forms import AddMedicineForm, CheckerForm, EditMedicineForm, EditProfileFo
 bp = Blueprint("mymeds", __name__)
 
 POST_LIMIT = "30 per minute; 300 per hour"
+MAX_ALLERGY_CHARS = 2000  # as the profile and checker forms
 API_LIMIT = "60 per minute; 1000 per hour"
 SAVE_KINDS = ("drug", "product", "pill")
 _SPLIT = re.compile(r"[\n,;]+")
@@ -583,10 +584,18 @@ def api_interactions():
         return _api_error(f'"drugs" may list at most {MAX_CHECK_NAMES} medicines.')
     if any(len(n) > profiles_service.MAX_NAME_CHARS for n in names):
         return _api_error(f"Each name may be at most {profiles_service.MAX_NAME_CHARS} characters.")
+    allergies = body.get("allergies") or ""
+    if not isinstance(allergies, str) or len(allergies) > MAX_ALLERGY_CHARS:
+        return _api_error(f'"allergies" must be text of at most {MAX_ALLERGY_CHARS:,} characters, e.g. "penicillin, sulfa".')
     unique, _repeated = unique_names(names)
     results, report = _check_names(unique)
     recognised = [r for r in results if r.found is not None]
+    allergy_report = _checker_allergies(allergies, results)
     return jsonify({
+        "allergies": [{
+            "drug": f.medicine.key, "allergy": f.allergy, "severity": f.severity, "explanation": f.explanation,
+            "advice": f.advice,
+        } for f in (allergy_report.findings if allergy_report else [])],
         "drugs": [{"input": r.input, "slug": r.found.key, "name": r.found.name} for r in recognised],
         "unrecognized": [r.input for r in results if r.found is None],
         "interactions": [{
