@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
+from ..services import edit_conflicts
+
 
 class EmptyForm(FlaskForm):
     """For POST-only buttons: carries just the CSRF token."""
@@ -28,3 +30,16 @@ def stripped(value):
 
 class ShownVersionField(HiddenField):
     """The fingerprint (services/edit_conflicts) of the record as the edit form showed it."""
+
+    def show(self, values) -> None:
+        """The form is showing a record whose edited values are these."""
+        self.data = edit_conflicts.fingerprint(values)
+
+    def conflict(self, values, what: str) -> str | None:
+        """The message to show when the record (its edited values now) changed since the form
+        showed it, else None. On a conflict the field takes the current version, so saving the
+        form again keeps the person's edit."""
+        if not edit_conflicts.changed_since(self.data, values):
+            return None
+        self.show(values)
+        return edit_conflicts.conflict_message(what)

@@ -20,7 +20,6 @@ from ...services import community_notifications as notifications
 from ...services import community_posts as posts
 from ...services import review_moderation
 from ...services.community_rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator, posting_block
-from ...services.edit_conflicts import changed_since, conflict_message, fingerprint
 from ..forms_common import EmptyForm
 from .forms import (
     AnswerForm,
@@ -330,7 +329,7 @@ def edit(post_id: int):
     if request.method == "GET":
         form.body.data = post.body
         form.title.data = post.thread.title if post.is_question else None
-        form.shown_version.data = fingerprint(posts.edit_values(post))
+        form.shown_version.show(posts.edit_values(post))
     conflict = None
     if form.validate_on_submit():
         post = posts.post_for_update(db.session, post.id)
@@ -338,11 +337,9 @@ def edit(post_id: int):
             abort(404)
         if not can_edit(_user(), post, posts._now()):
             return _edit_refused(post)
-        if changed_since(form.shown_version.data, posts.edit_values(post)):
-            # Edited elsewhere since this form was opened: keep what was typed, show the current version.
-            conflict = conflict_message("This post")
-            form.shown_version.data = fingerprint(posts.edit_values(post))
-        else:
+        # Edited elsewhere since this form was opened: keep what was typed, show the current version.
+        conflict = form.shown_version.conflict(posts.edit_values(post), "This post")
+        if conflict is None:
             try:
                 posts.edit_post(db.session, _user(), post, form.body.data or "", form.title.data if post.is_question else None)
             except CommunityError as exc:
@@ -586,7 +583,9 @@ def _render_moderate(post: CommunityPost, status: int = 200, redact_conflict: st
     forms.setdefault("warn_form", ReasonForm(prefix="warn"))
     forms.setdefault("suspend_form", SuspendForm(prefix="suspend"))
     forms.setdefault("ban_form", BanForm(prefix="ban"))
-    forms.setdefault("redact_form", RedactForm(prefix="redact", body=post.body, shown_version=fingerprint(moderation.redact_values(post))))
+    if "redact_form" not in forms:
+        forms["redact_form"] = RedactForm(prefix="redact", body=post.body)
+        forms["redact_form"].shown_version.show(moderation.redact_values(post))
     return render_template("community/moderation/post.html", post=post, item=item, parent=parent, question=question,
                            standing=standing, action_form=EmptyForm(), author=post.author, redact_conflict=redact_conflict,
                            may_sanction=post.author is not None and moderation.may_sanction(_user(), post.author), **forms), status
@@ -623,10 +622,10 @@ def moderate_action(post_id: int, action: str):
         post = posts.post_for_update(db.session, post.id)
         if post is None:
             abort(404)
-        if post.status != "deleted" and changed_since(form.shown_version.data, moderation.redact_values(post)):
-            # The author (or another moderator) changed the text since this page was opened.
-            form.shown_version.data = fingerprint(moderation.redact_values(post))
-            return _render_moderate(post, 409, redact_conflict=conflict_message("This post"), redact_form=form)
+        # The author (or another moderator) may have changed the text since this page was opened.
+        conflict = form.shown_version.conflict(moderation.redact_values(post), "This post") if post.status != "deleted" else None
+        if conflict:
+            return _render_moderate(post, 409, redact_conflict=conflict, redact_form=form)
     try:
         message = _apply(action, me, post, form)
     except CommunityError as exc:

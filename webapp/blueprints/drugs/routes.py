@@ -14,7 +14,6 @@ from ...extensions import db, limiter
 from ...models.drugs import KIND_LABELS, Review
 from ...security import no_store
 from ...services import drug_catalog, reviews
-from ...services.edit_conflicts import changed_since, conflict_message, fingerprint
 from ..forms_common import EmptyForm
 from .forms import ReportForm, ReviewForm, SearchForm
 
@@ -276,17 +275,15 @@ def review_edit(slug: str):
         return redirect(url_for("drugs.review_new", slug=drug.slug))
     form = _review_form(drug, review)
     if request.method == "GET":
-        form.shown_version.data = fingerprint(reviews.edit_values(review))
+        form.shown_version.show(reviews.edit_values(review))
     conflict = None
     if form.validate_on_submit():
         review = reviews.review_for_update(db.session, review.id)
         if review is None:  # deleted in another tab a moment ago
             return redirect(url_for("drugs.review_new", slug=drug.slug))
-        if changed_since(form.shown_version.data, reviews.edit_values(review)):
-            # Edited elsewhere since this form was opened: keep what was typed, show the current version.
-            conflict = conflict_message("Your review")
-            form.shown_version.data = fingerprint(reviews.edit_values(review))
-        else:
+        # Edited elsewhere since this form was opened: keep what was typed, show the current version.
+        conflict = form.shown_version.conflict(reviews.edit_values(review), "Your review")
+        if conflict is None:
             try:
                 reviews.update_review(db.session, review, _form_input(form))
             except reviews.ReviewError as exc:

@@ -16,7 +16,7 @@ from ...database import immediate_transactions
 from ...extensions import csrf, db, limiter
 from ...models.mymeds import RELATIONSHIP_LABELS
 from ...security import no_store
-from ...services import allergy_check, edit_conflicts, interaction_loader, mymeds_alerts, mymeds_export
+from ...services import allergy_check, interaction_loader, mymeds_alerts, mymeds_export
 from ...services import mymeds_profiles as profiles_service
 from ...services.interactions import FOODS, SEVERITY_LABELS, Medicine, check_interactions
 from ...services.mymeds_profiles import MAX_CHECK_NAMES, MedicineDetails, MyMedsError, ProfileData
@@ -145,11 +145,9 @@ def new_profile():
     return render_template("mymeds/profile_form.html", form=form, profile=None)
 
 
-def _conflict(what: str, form, current: list[tuple[str, object]], values: list) -> dict:
-    """Saving would overwrite a change made elsewhere: keep what was typed, show what is saved
-    now, and let the next save (carrying the new fingerprint) keep the person's version."""
-    form.shown_version.data = edit_conflicts.fingerprint(values)
-    return {"message": edit_conflicts.conflict_message(what), "what": what.lower(), "current": current}
+def _conflict(what: str, message: str, current: list[tuple[str, object]]) -> dict:
+    """Saving would overwrite a change made elsewhere: what the page shows beside the typed values."""
+    return {"message": message, "what": what.lower(), "current": current}
 
 
 def _profile_now(form: EditProfileForm, profile) -> list[tuple[str, object]]:
@@ -173,15 +171,15 @@ def edit_profile(profile_id: int):
         if request.method == "GET":
             form.relation.data = "self"
     if request.method == "GET":
-        form.shown_version.data = edit_conflicts.fingerprint(profiles_service.profile_form_values(profile))
+        form.shown_version.show(profiles_service.profile_form_values(profile))
     if form.validate_on_submit():
         # Locked until the commit, and re-read: two saves at once on PostgreSQL take turns.
         profile = profiles_service.get_profile(db.session, current_user.id, profile_id, for_update=True)
         if profile is None:  # removed in another window since the page was opened
             abort(404)
-        values = profiles_service.profile_form_values(profile)
-        if edit_conflicts.changed_since(form.shown_version.data, values):
-            conflict = _conflict("This profile", form, _profile_now(form, profile), values)
+        message = form.shown_version.conflict(profiles_service.profile_form_values(profile), "This profile")
+        if message:
+            conflict = _conflict("This profile", message, _profile_now(form, profile))
             return render_template("mymeds/profile_form.html", form=form, profile=profile, conflict=conflict), 409
         try:
             profiles_service.update_profile(profile, _profile_data(form), _kb().conditions)
@@ -325,15 +323,15 @@ def edit_medicine(medicine_id: int):
     if medicine.kind != "other":
         del form.name
     if request.method == "GET":
-        form.shown_version.data = edit_conflicts.fingerprint(profiles_service.medicine_form_values(medicine))
+        form.shown_version.show(profiles_service.medicine_form_values(medicine))
     if form.validate_on_submit():
         # Locked until the commit, and re-read: two saves at once on PostgreSQL take turns.
         medicine = profiles_service.get_medicine(db.session, current_user.id, medicine_id, for_update=True)
         if medicine is None:
             return _gone()
-        values = profiles_service.medicine_form_values(medicine)
-        if edit_conflicts.changed_since(form.shown_version.data, values):
-            conflict = _conflict("This medicine", form, _medicine_now(form, medicine), values)
+        message = form.shown_version.conflict(profiles_service.medicine_form_values(medicine), "This medicine")
+        if message:
+            conflict = _conflict("This medicine", message, _medicine_now(form, medicine))
             return render_template("mymeds/medicine_form.html", form=form, medicine=medicine, profile=medicine.profile,
                                    conflict=conflict), 409
         try:
