@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..models.mail import OutboxMessage
@@ -176,17 +176,7 @@ def log_sender(logger: logging.Logger = log):
     return send
 
 
-def pending_count(session: Session, statuses: Iterable[str] = ("pending",)) -> int:
-    from sqlalchemy import func
-
-    return session.execute(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(list(statuses)))
-    ).scalar_one()
-
-
 def status_counts(session: Session) -> dict[str, int]:
-    from sqlalchemy import func
-
     rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
     return {status: count for status, count in rows}
 
