@@ -452,15 +452,22 @@ def check_allergies(allergy_text: str | None, medicines: Sequence[Medicine], ref
     return report
 
 
-def profile_allergy_report(session: Session, allergy_text: str | None, saved_medicines: Iterable) -> AllergyReport:
-    """The report for a profile: its active saved medicines (named with their strength)
-    against its allergy text. Reads the drug reference only when there is something to check."""
-    medicines = [Medicine(str(m.id), f"{m.name} {m.strength}".strip() if m.strength else m.name, tuple(m.ingredients or ()))
-                 for m in saved_medicines if m.is_active]
-    if not medicines or not parse_allergies(allergy_text):
-        return AllergyReport(parse_allergies(allergy_text))
+def report_for(session: Session, allergy_text: str | None, medicines: Sequence[Medicine]) -> AllergyReport:
+    """An allergy list against some medicines, with the drug reference read (from the
+    per-process copy) only when there is something to check."""
+    entries = parse_allergies(allergy_text)
+    if not entries or not medicines:
+        return AllergyReport(entries)
     classes = allergy_classes()
     return check_allergies(allergy_text, medicines, cached_reference(session, classes), classes)
+
+
+def profile_allergy_report(session: Session, allergy_text: str | None, saved_medicines: Iterable) -> AllergyReport:
+    """The report for a profile: its active saved medicines (named with their strength)
+    against its allergy text."""
+    medicines = [Medicine(str(m.id), f"{m.name} {m.strength}".strip() if m.strength else m.name, tuple(m.ingredients or ()))
+                 for m in saved_medicines if m.is_active]
+    return report_for(session, allergy_text, medicines)
 
 
 def warnings_for_item(session: Session, profiles: Iterable, key: str, name: str,

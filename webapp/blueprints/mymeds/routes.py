@@ -554,11 +554,9 @@ def interaction_checker():
 
 def _checker_allergies(allergy_text: str | None, results) -> allergy_check.AllergyReport | None:
     """The checker's medicines against the allergies typed beside them (None: none typed)."""
-    if not allergy_check.parse_allergies(allergy_text):
-        return None
     medicines = [Medicine(r.found.key, r.found.name, r.found.ingredients) for r in results if r.found is not None]
-    classes = allergy_check.allergy_classes()
-    return allergy_check.check_allergies(allergy_text, medicines, allergy_check.cached_reference(db.session, classes), classes)
+    report = allergy_check.report_for(db.session, allergy_text, medicines)
+    return report if report.entries else None
 
 
 def _api_error(message: str, status: int = 400):
