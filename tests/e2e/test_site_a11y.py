@@ -106,8 +106,8 @@ def test_text_size_control_by_keyboard_at_200_percent_zoom(browser, live_server,
         larger = page.get_by_role("button", name="Larger text")
         larger.focus()
         assert page.evaluate("document.activeElement.textContent").strip().endswith("Larger text")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the button posts and comes back: wait for the new page, styles and all
+            page.keyboard.press("Enter")
         page.get_by_role("button", name="Larger text").wait_for()
         assert page.get_by_role("button", name="Larger text").get_attribute("aria-pressed") == "true"
         after = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
@@ -117,8 +117,8 @@ def test_text_size_control_by_keyboard_at_200_percent_zoom(browser, live_server,
         assert width <= 641, f"at 200% zoom with larger text the page scrolls sideways: scrollWidth {width}"
         axe_check(page)
         page.get_by_role("button", name="Default text size").focus()
-        page.keyboard.press("Space")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Space")
         page.get_by_role("button", name="Default text size").wait_for()
         assert page.get_by_role("button", name="Default text size").get_attribute("aria-pressed") == "true"
     finally:
