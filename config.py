@@ -15,6 +15,19 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
 class Config:
     """Defaults shared by every environment (development-friendly)."""
 
@@ -34,7 +47,15 @@ class Config:
     # Without SMTP settings, mail is written to the log as soon as a request queues it.
     MAIL_LOG_IMMEDIATELY = not os.environ.get("MAIL_SERVER")
 
+    # The public address: every absolute link in an email or the sitemap is built on it,
+    # never on the request's Host header (which the sender of a request chooses).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    # Host names a request may name; anything else is answered 400. Empty: SITE_URL's host
+    # (plus localhost and 127.0.0.1 outside production), filled in by create_app.
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
+    # How many reverse proxies in front of us append to X-Forwarded-For / -Proto. With 0
+    # the headers are ignored, because any client could send them.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PASSWORD_HASH_METHOD = "scrypt"
@@ -87,6 +108,8 @@ class ProductionConfig(Config):
             problems.append("SECRET_KEY must be set to a long random value")
         if not os.environ.get("DATABASE_URL"):
             problems.append("DATABASE_URL must be set")
+        if not os.environ.get("SITE_URL", "").startswith(("https://", "http://")):
+            problems.append("SITE_URL must be set to the site's public address (https://…)")
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 

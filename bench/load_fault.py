@@ -192,7 +192,8 @@ def main() -> None:
     redis = RedisServer()
     redis.start()
     masters: list[subprocess.Popen] = []
-    env = {"HEALTHDESK_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "REDIS_URL": redis.url}
+    env = {"HEALTHDESK_ENV": "production", "SECRET_KEY": secrets.token_hex(32), "REDIS_URL": redis.url,
+           "SITE_URL": "http://127.0.0.1"}
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "mix.lua"
         script.write_text(lua_script())

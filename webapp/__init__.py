@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import Config, ProductionConfig, config_for_env
@@ -32,6 +34,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     if overrides:
         app.config.update(overrides)
     _configure_database_url(app)
+    _configure_hosts(app)
     _configure_logging(app)
 
     register_extensions(app)
@@ -42,7 +45,26 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    _trust_proxies(app)
     return app
+
+
+def _configure_hosts(app: Flask) -> None:
+    """Answer 400 to a request naming a host we are not (Flask checks TRUSTED_HOSTS)."""
+    if app.config.get("TRUSTED_HOSTS"):
+        return
+    hosts = [urlsplit(app.config["SITE_URL"]).hostname or "localhost"]
+    if app.config["HEALTHDESK_ENV"] != "production":
+        hosts += ["localhost", "127.0.0.1"]
+    app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(hosts))
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies, take the client address and scheme from the headers
+    they add: rate limits then count per client, not per load balancer."""
+    count = app.config.get("TRUSTED_PROXIES", 0)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _configure_database_url(app: Flask) -> None:

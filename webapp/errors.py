@@ -7,7 +7,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,12 @@ def _render(code: int, description: str | None = None):
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(_exc):
+        # The Host header names a site we are not (TRUSTED_HOSTS): no page can be built
+        # for it, since every link on it would point at that host.
+        return "Unknown host: this server answers only for its own address.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         code = exc.code or 500

@@ -51,8 +51,13 @@ def no_store(view):
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only same-site relative paths are followed after log-in."""
+    """Only same-site relative paths are followed after log-in.
+
+    Control characters are refused: a CR or LF would end up in the Location header.
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return False
     parts = urlsplit(urljoin(request.host_url, target))
     return not parts.netloc or parts.netloc == urlsplit(request.host_url).netloc

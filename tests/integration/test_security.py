@@ -53,7 +53,8 @@ def test_production_sends_hsts_and_host_cookies(make_app, database_url, monkeypa
 
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-value")
     monkeypatch.setenv("DATABASE_URL", database_url)
-    app = make_app(ProductionConfig, RATELIMIT_STORAGE_URI="memory://")
+    monkeypatch.setenv("SITE_URL", "https://localhost")
+    app = make_app(ProductionConfig, RATELIMIT_STORAGE_URI="memory://", SITE_URL="https://localhost")
     client = app.test_client()
     response = client.get("/login", base_url="https://localhost")
     assert "max-age=" in response.headers["Strict-Transport-Security"]

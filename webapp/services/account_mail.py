@@ -37,6 +37,19 @@ def reset_password(name: str, link: str) -> Mail:
     )
 
 
+def reset_without_account(signup_link: str) -> Mail:
+    """Sent when a reset is asked for an address with no account: the asker sees the same
+    page either way, and the owner of the address learns what happened."""
+    return Mail(
+        "Reset your HealthDesk password",
+        "Hello,\n\nWe received a request to reset the HealthDesk password for this email address, "
+        "but there is no HealthDesk account with it. If you have an account, you may have signed up "
+        "with another address.\n\n"
+        f"To create an account with this address: {signup_link}\n\n"
+        "If you didn't ask for this, ignore this message: nothing has changed.\n",
+    )
+
+
 def confirm_new_email(name: str, link: str) -> Mail:
     return Mail(
         "Confirm your new HealthDesk email address",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -24,9 +25,13 @@ class AccountError(Exception):
 
 
 def normalize_email(raw: str) -> str:
-    """Validate syntax (no DNS) and normalise; the domain is lowercased, the local part too."""
+    """Validate syntax (no DNS) and normalise; the domain is lowercased, the local part too.
+
+    NFKC folding first: "ｂob@example.com" (fullwidth b) is the same account as
+    "bob@example.com", never a look-alike second one.
+    """
     try:
-        result = validate_email(raw.strip(), check_deliverability=False)
+        result = validate_email(unicodedata.normalize("NFKC", raw).strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise AccountError(f"Enter a valid email address ({exc}).", field="email") from exc
     return result.normalized.lower()

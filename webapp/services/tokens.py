@@ -1,7 +1,8 @@
 """Signed, expiring tokens for links sent by email.
 
-A reset token carries a fingerprint of the password hash it was issued for: once the
-password changes the token no longer verifies, which makes every reset link single-use.
+A reset token carries fingerprints of the password hash and of the email address it was
+issued for: once the password changes the token no longer verifies, which makes every
+reset link single-use, and a link mailed to an old address dies with the email change.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
 
 def fingerprint(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def reset_payload(user_id: int, password_hash: str, email: str) -> dict:
+    return {"uid": user_id, "pw": fingerprint(password_hash), "em": fingerprint(email)}
+
+
+def reset_payload_matches(data: dict, password_hash: str, email: str) -> bool:
+    return data.get("pw") == fingerprint(password_hash) and data.get("em") == fingerprint(email)
 
 
 def make_token(secret_key: str, purpose: str, payload: dict) -> str:

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user, login_required, logout_user
 
 from ... import mailer
+from ...core.links import site_url_for
 from ...database import immediate_transactions
 from ...extensions import db, limiter
 from ...security import no_store
@@ -88,7 +89,7 @@ def change_email():
         else:
             payload = {"uid": current_user.id, "new": new_email, "pw": tokens.fingerprint(current_user.password_hash)}
             token = tokens.make_token(current_app.config["SECRET_KEY"], "change-email", payload)
-            link = url_for("account.confirm_email", token=token, _external=True)
+            link = site_url_for("account.confirm_email", token=token)
             mailer.send(new_email, account_mail.confirm_new_email(current_user.display_name, link), category="change-email")
             db.session.commit()
             flash(f"We sent a confirmation link to {new_email}. Your email changes when you open it.", "info")

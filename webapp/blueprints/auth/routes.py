@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ... import mailer
+from ...core.links import site_url_for
 from ...database import immediate_transactions
 from ...extensions import db, limiter, login_manager
 from ...models.accounts import User
@@ -35,7 +36,7 @@ def _secret() -> str:
 
 def send_verification(user: User) -> None:
     token = tokens.make_token(_secret(), "verify-email", {"uid": user.id, "email": user.email})
-    link = url_for("auth.verify_email", token=token, _external=True)
+    link = site_url_for("auth.verify_email", token=token)
     mailer.send(user.email, account_mail.verify_email(user.display_name, link), category="verify-email")
 
 
@@ -55,8 +56,8 @@ def signup():
             if result.created:
                 send_verification(result.user)
             else:
-                login = url_for("auth.login", _external=True)
-                reset = url_for("auth.forgot_password", _external=True)
+                login = site_url_for("auth.login")
+                reset = site_url_for("auth.forgot_password")
                 mailer.send(result.user.email, account_mail.already_registered(result.user.display_name, login, reset), category="signup-existing")
             db.session.commit()
             # The same answer whether or not the address already had an account.
@@ -145,20 +146,31 @@ def forgot_password():
         except accounts.AccountError as exc:
             form.email.errors.append(exc.message)
         else:
-            user = accounts.find_by_email(db.session, email)
-            if user is not None:
-                payload = {"uid": user.id, "pw": tokens.fingerprint(user.password_hash)}
-                link = url_for("auth.reset_password", token=tokens.make_token(_secret(), "reset", payload), _external=True)
-                mailer.send(user.email, account_mail.reset_password(user.display_name, link), category="reset-password")
-                db.session.commit()
+            _send_reset_mail(email)
+            db.session.commit()
             return render_template("auth/reset_sent.html", email=email)
     return render_template("auth/forgot_password.html", form=form)
+
+
+def _send_reset_mail(email: str) -> None:
+    """Queue one email whether or not the address has an account, doing the same work
+    (a lookup, a signed token, one outbox row) so neither the page nor its timing tells."""
+    user = accounts.find_by_email(db.session, email)
+    if user is None:
+        # Sign the same kind of token as for a real account, and throw it away.
+        tokens.make_token(_secret(), "reset", tokens.reset_payload(0, email, email))
+        mail = account_mail.reset_without_account(site_url_for("auth.signup"))
+        mailer.send(email, mail, category="reset-no-account")
+        return
+    payload = tokens.reset_payload(user.id, user.password_hash, user.email)
+    link = site_url_for("auth.reset_password", token=tokens.make_token(_secret(), "reset", payload))
+    mailer.send(user.email, account_mail.reset_password(user.display_name, link), category="reset-password")
 
 
 def _user_for_reset(token: str) -> User:
     data = tokens.read_token(_secret(), "reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
     user = db.session.get(User, data.get("uid"))
-    if user is None or tokens.fingerprint(user.password_hash) != data.get("pw"):
+    if user is None or not tokens.reset_payload_matches(data, user.password_hash, user.email):
         raise tokens.TokenError("used")
     return user
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from ...core.links import site_url_for
 from ...database import immediate_transactions
 from ...extensions import db, limiter
 from ...models.community import CommunityGroup, CommunityPost, CommunityThread
@@ -69,7 +70,7 @@ def _user():
 
 
 def _thread_url(thread: CommunityThread) -> str:
-    return url_for("community.thread", thread_id=thread.id, _external=True)
+    return site_url_for("community.thread", thread_id=thread.id)
 
 
 def _posting_problem() -> str | None:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ... import mailer
+from ...core.links import site_url_for
 from ...database import immediate_transactions
 from ...extensions import csrf, db, limiter
 from ...security import no_store
@@ -56,7 +57,7 @@ def _member_state() -> dict:
 
 def _send_confirmation(subscriber, topic_ids: list[int], *, adding: bool) -> None:
     token = signup_service.confirm_token(_secret(), subscriber, topic_ids)
-    link = url_for("newsletter.confirm", token=token, _external=True)
+    link = site_url_for("newsletter.confirm", token=token)
     names = signup_service.topic_names(db.session, topic_ids)
     mailer.send(subscriber.email, signup_service.confirmation_mail(link, names, adding=adding), category="newsletter-confirm")
 
