@@ -46,6 +46,8 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "HealthDesk <no-reply@healthdesk.local>")
     # Without SMTP settings, mail is written to the log as soon as a request queues it.
     MAIL_LOG_IMMEDIATELY = not os.environ.get("MAIL_SERVER")
+    # Days a sent message keeps its subject, text and headers (`flask mail purge`); then only its delivery record.
+    MAIL_BODY_RETENTION_DAYS = int(os.environ.get("MAIL_BODY_RETENTION_DAYS", "30"))
 
     # The public address: every absolute link in an email or the sitemap is built on it,
     # never on the request's Host header (which the sender of a request chooses).
