@@ -81,4 +81,29 @@ def post_ids(app, thread_id: int) -> list[int]:
         ).scalars())
 
 
-__all__ = ["People", "ask", "client_as", "group_id", "latest_thread", "post_ids", "posts", "setup_people", "thread_id_from"]
+def private_group(app, owner, moderator, name: str = "Quiet Circle", approve: bool = True) -> str:
+    """A private group made by `owner` through the site (approved by `moderator` unless told not to); its slug."""
+    response = owner.post("/community/groups/new", data={"name": name, "description": "A private support circle.",
+                                                         "visibility": "private"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    slug = posts.slugify(name)
+    if approve:
+        gid = group_id(app, slug)
+        assert moderator.post(f"/community/moderation/groups/{gid}", data={f"g{gid}-approve": "Approve"}).status_code == 302
+    return slug
+
+
+def invitation_forms(client, page: str = "/community/notifications") -> dict[str, str]:
+    """The Accept and Decline form actions on a member's page, by group name: {"Quiet Circle": {"accept": ..., ...}}."""
+    import re
+
+    html = client.get(page).get_data(as_text=True)
+    found: dict = {}
+    for action, verb, name in re.findall(
+            r'action="(/community/invitations/\d+/(accept|decline))"[^>]*>.*?the invitation to ([^<]+)</span>', html, re.S):
+        found.setdefault(name.replace("&amp;", "&"), {})[verb] = action
+    return found
+
+
+__all__ = ["People", "ask", "client_as", "group_id", "invitation_forms", "latest_thread", "post_ids", "posts", "private_group",
+           "setup_people", "thread_id_from"]

@@ -126,8 +126,12 @@ def test_private_group_only_for_invited_members(app, people, other, asker, mod, 
     assert "Private matter" not in html(client, "/community/search?q=private+matter")
     other.post("/community/groups/quiet-circle/invite", data={"email": "nobody@example.com"})
     other.post("/community/groups/quiet-circle/invite", data={"email": "asker@example.com"})
+    assert asker.get(f"/community/threads/{tid}").status_code == 404  # invited, not yet a member
+    notices = html(asker, "/community/notifications")
+    assert "Olive Other invited you to the private group “Quiet Circle”" in notices
+    accept = re.search(r'action="(/community/invitations/\d+/accept)"', notices).group(1)
+    assert asker.post(accept).status_code == 302
     assert "Private matter" in html(asker, f"/community/threads/{tid}")
-    assert "invited to the group" in html(asker, "/community/notifications")
 
 
 def test_export_contains_community_data(app, asker, other, thread_id):

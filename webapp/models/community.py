@@ -1,9 +1,10 @@
 """Community: groups, question threads, posts (questions, answers, replies), helpful votes,
-reports, the moderation log, members' community standing, notifications and watches.
+reports, the moderation log, members' community standing, notifications, watches and
+invitations to private groups.
 
 Public posts keep their text when the author deletes the account (author_id SET NULL,
 shown as "[deleted member]"); everything private to a member (votes, reports, watches,
-notifications, memberships, their standing) goes with the account (CASCADE).
+notifications, memberships, invitations, their standing) goes with the account (CASCADE).
 A post's Markdown is stored as written (`body`) and rendered once to safe HTML (`body_html`).
 """
 
@@ -68,6 +69,26 @@ class CommunityMembership(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("community_groups.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CommunityInvitation(db.Model):
+    """An invitation to a private group, waiting for the invitee to accept or decline.
+
+    Nobody becomes a member without accepting; accepting or declining removes the row.
+    Deleting either account removes it too: it is between the two of them.
+    """
+
+    __tablename__ = "community_invitations"
+    __table_args__ = (UniqueConstraint("group_id", "user_id", name="uq_community_invitations_group_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("community_groups.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    group: Mapped[CommunityGroup] = relationship()
+    invited_by: Mapped[User] = relationship(foreign_keys=[invited_by_id])
 
 
 class CommunityThread(db.Model):

@@ -1,4 +1,5 @@
-""""Export my data": the member's community posts, memberships, votes, reports, watches and notifications."""
+""""Export my data": the member's community posts, memberships, invitations received, votes,
+reports, watches and notifications."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models.community import (
     CommunityGroup,
+    CommunityInvitation,
     CommunityMembership,
     CommunityNotification,
     CommunityPost,
@@ -35,9 +37,16 @@ def export_section(session: Session, user) -> dict:
         .join(CommunityMembership, CommunityMembership.group_id == CommunityGroup.id)
         .where(CommunityMembership.user_id == user.id).order_by(CommunityGroup.name)
     ).all()
+    # Invitations received only: the ones a member sent would tell them which addresses have accounts.
+    invitations = session.execute(
+        select(CommunityGroup.slug, CommunityGroup.name, CommunityInvitation.created_at)
+        .join(CommunityInvitation, CommunityInvitation.group_id == CommunityGroup.id)
+        .where(CommunityInvitation.user_id == user.id).order_by(CommunityInvitation.id)
+    ).all()
     standing = session.get(CommunityStanding, user.id)
     return {
         "groups": [{"slug": s, "name": n, "joined_at": _iso(j)} for s, n, j in groups],
+        "group_invitations": [{"slug": s, "name": n, "invited_at": _iso(at)} for s, n, at in invitations],
         "posts": [
             {
                 "thread": title, "kind": "question" if p.is_question else ("reply" if p.parent_id else "answer"),

@@ -262,22 +262,6 @@ def create_group(session: Session, owner: User, data: NewGroup) -> CommunityGrou
     return group
 
 
-def invite_member(session: Session, group: CommunityGroup, owner: User, email: str) -> User:
-    """The owner of a private group adds a member by their account email."""
-    if group.owner_id != owner.id and not is_moderator(owner):
-        raise CommunityError("Only the group's owner can invite members.", status=403)
-    address = (email or "").strip().lower()
-    invitee = session.execute(select(User).where(func.lower(User.email) == address)).scalar_one_or_none() if address else None
-    if invitee is None:
-        raise CommunityError("No HealthDesk member has that email address. Ask them to sign up first.", "email")
-    if is_member(session, group.id, invitee):
-        raise CommunityError("That member is already in the group.", "email")
-    session.add(CommunityMembership(group_id=group.id, user_id=invitee.id))
-    notifications.notify(session, invitee.id, "invite", f"You were invited to the group “{group.name}”.")
-    session.flush()
-    return invitee
-
-
 # ---------------------------------------------------------------- threads
 
 

@@ -80,7 +80,8 @@ class GroupForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField("Member's email address", filters=[stripped],
-                       validators=[DataRequired("Enter the member's email address."), Length(max=254), NoControlCharacters()])
+                       validators=[DataRequired("Enter the member's email address."),
+                                   Length(max=254, message="An email address has at most 254 characters."), NoControlCharacters()])
     submit = SubmitField("Invite")
 
 
@@ -92,7 +93,7 @@ class SearchForm(FlaskForm):
 
 
 class NotificationSettingsForm(FlaskForm):
-    email_notifications = BooleanField("Email me when someone answers my questions or replies to me")
+    email_notifications = BooleanField("Email me when someone answers my questions, replies to me or invites me to a private group")
     submit = SubmitField("Save")
 
 

@@ -6,7 +6,7 @@ import re
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +16,7 @@ from ...database import immediate_transactions
 from ...extensions import db, limiter
 from ...models.community import CommunityGroup, CommunityPost, CommunityThread
 from ...security import is_safe_next, no_store
+from ...services import community_invitations as invitations
 from ...services import community_moderation as moderation
 from ...services import community_notifications as notifications
 from ...services import community_posts as posts
@@ -133,8 +134,11 @@ def _drug_slug(text: str | None) -> str:
 def index():
     groups = posts.list_groups(db.session, current_user)
     recent = posts.recent_threads(db.session, current_user, limit=10)
+    invited = invitations.pending_for(db.session, current_user)
+    if invited:
+        g.no_store = True  # the member's own invitations
     return render_template("community/index.html", groups=groups, recent=recent, search_form=SearchForm(request.args),
-                           pending=posts.my_pending_groups(db.session, current_user))
+                           pending=posts.my_pending_groups(db.session, current_user), invitations=invited)
 
 
 @bp.route("/groups/<slug>")
@@ -144,14 +148,19 @@ def group(slug: str):
         if item is not None and item.status == "approved" and item.is_private:
             return render_template("community/private_group.html", group=item), 403
         abort(404)
+    return _render_group(item)
+
+
+def _render_group(item: CommunityGroup, invite_form: InviteForm | None = None, status: int = 200):
     sort = request.args.get("sort", "newest")
     if sort not in posts.SORTS:
         sort = "newest"
     page = posts.group_threads(db.session, item, sort, posts.clamp_page(request.args.get("page")))
     member = posts.is_member(db.session, item.id, current_user)
-    invite_form = InviteForm() if current_user.is_authenticated and item.owner_id == current_user.id and item.is_private else None
+    if invite_form is None and current_user.is_authenticated and item.owner_id == current_user.id and item.is_private:
+        invite_form = InviteForm()
     return render_template("community/group.html", group=item, page=page, sort=sort, member=member,
-                           invite_form=invite_form, action_form=EmptyForm())
+                           invite_form=invite_form, action_form=EmptyForm()), status
 
 
 @bp.route("/groups/<slug>/join", methods=["POST"])
@@ -198,17 +207,62 @@ def invite(slug: str):
     if item is None or not posts.can_read_group(db.session, item, current_user):
         abort(404)
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            invitee = posts.invite_member(db.session, item, _user(), form.email.data)
-        except CommunityError as exc:
+    valid = form.validate_on_submit()
+    if "csrf_token" in form.errors:
+        abort(400)
+    try:
+        if valid:
+            invitations.invite(db.session, item, _user(), form.email.data,
+                               invitations_url=site_url_for("community.notifications") + "#invitations")
+        else:  # who may invite is said before anything about the address
+            invitations.check_may_invite(db.session, item, _user())
+    except CommunityError as exc:
+        db.session.rollback()
+        if exc.field is None:
             flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(f"{invitee.display_name} is now a member of {item.name}.", "success")
-    else:
-        flash(" ".join(form.email.errors) or "Please try again.", "error")
+            return redirect(url_for("community.group", slug=item.slug))
+        form.email.errors.append(exc.message)
+    if form.errors:
+        return _render_group(item, form, 400)
+    db.session.commit()
+    # The same answer whatever the address: it must not tell who has an account or is a member.
+    flash(invitations.INVITE_SENT, "success")
     return redirect(url_for("community.group", slug=item.slug))
+
+
+@bp.route("/invitations/<int:invitation_id>/accept", methods=["POST"])
+@login_required
+@limiter.limit(ACTION_LIMIT, methods=["POST"])
+def accept_invitation(invitation_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        item = invitations.accept(db.session, _user(), invitation_id)
+    except CommunityError as exc:
+        db.session.rollback()
+        flash(exc.message, "info" if exc.status == 404 else "error")
+        return redirect(url_for("community.notifications"))
+    db.session.commit()
+    flash(f"You joined {item.name}.", "success")
+    return redirect(url_for("community.group", slug=item.slug))
+
+
+@bp.route("/invitations/<int:invitation_id>/decline", methods=["POST"])
+@login_required
+@limiter.limit(ACTION_LIMIT, methods=["POST"])
+def decline_invitation(invitation_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        item = invitations.decline(db.session, _user(), invitation_id)
+    except CommunityError as exc:
+        db.session.rollback()
+        flash(exc.message, "info")
+    else:
+        db.session.commit()
+        flash(f"You declined the invitation to {item.name}.", "success")
+    back = _local_path(request.referrer)
+    return redirect(back if back and is_safe_next(back) else url_for("community.notifications"))
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -510,7 +564,8 @@ def notifications_page():
     settings_form.email_notifications.data = notifications.wants_email(db.session, current_user.id)
     page = notifications.list_notifications(db.session, _user(), posts.clamp_page(request.args.get("page")))
     return render_template("community/notifications.html", page=page, settings_form=settings_form, action_form=EmptyForm(),
-                           my_threads=posts.user_threads(db.session, current_user))
+                           my_threads=posts.user_threads(db.session, current_user),
+                           invitations=invitations.pending_for(db.session, current_user))
 
 
 @bp.route("/notifications/<int:notification_id>")
