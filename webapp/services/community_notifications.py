@@ -75,12 +75,19 @@ def notify_new_post(session: Session, post: CommunityPost, thread: CommunityThre
     recipients.pop(post.author_id, None)
     if not recipients:
         return []
-    link = thread_url(thread) if thread_url else None
+    from .community_posts import can_read_thread
+
+    # Read access is checked now, not when someone started watching: a member who left a
+    # private group gets neither the notification nor the email (whose subject is the title).
     users = {u.id: u for u in session.execute(select(User).where(User.id.in_(recipients))).scalars()}
+    recipients = {uid: text for uid, text in recipients.items() if uid in users and can_read_thread(session, thread, users[uid])}
+    if not recipients:
+        return []
+    link = thread_url(thread) if thread_url else None
     for user_id, text in recipients.items():
         notify(session, user_id, "reply" if post.parent_id else "answer", text, thread_id=thread.id, post_id=post.id)
-        user = users.get(user_id)
-        if user is not None and user.is_verified and wants_email(session, user_id):
+        user = users[user_id]
+        if user.is_verified and wants_email(session, user_id):
             body = (f"Hello {user.display_name},\n\n{text}\n\n"
                     + (f"Read it on HealthDesk: {link}\n\n" if link else "")
                     + "You get these emails because you asked, answered or watch this thread. "

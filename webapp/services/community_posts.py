@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..models.accounts import User
@@ -160,6 +160,17 @@ def readable_groups_clause(viewer):
     return or_(public, and_(CommunityGroup.status == "approved", CommunityGroup.id.in_(member_of)))
 
 
+def readable_threads_clause(viewer):
+    """A WHERE clause on CommunityThread joined to CommunityGroup: can_read_thread in SQL, for
+    approved groups (listing many threads at once, e.g. the home page's notification cards)."""
+    if viewer is None or not viewer.is_authenticated:
+        return and_(readable_groups_clause(None), CommunityThread.status == "visible")
+    if is_moderator(viewer):
+        return readable_groups_clause(viewer)
+    own_under_review = and_(CommunityThread.status.in_(("held", "hidden")), CommunityThread.author_id == viewer.id)
+    return and_(readable_groups_clause(viewer), or_(CommunityThread.status == "visible", own_under_review))
+
+
 @dataclass
 class GroupSummary:
     group: CommunityGroup
@@ -216,6 +227,16 @@ def join_group(session: Session, group: CommunityGroup, user: User) -> bool:
 def leave_group(session: Session, group: CommunityGroup, user: User) -> bool:
     if group.owner_id == user.id:
         raise CommunityError("You own this group, so you can't leave it.", status=409)
+    return remove_member(session, group, user)
+
+
+def remove_member(session: Session, group: CommunityGroup, user: User) -> bool:
+    """End a membership; every way out of a group should come through here (today: leaving).
+    Returns False when there was none.
+
+    Watches on threads the member can no longer read go with it (a private group's), so its
+    thread titles stop reaching them; in a public group they keep watching what they still read.
+    """
     membership = session.execute(
         select(CommunityMembership).where(CommunityMembership.group_id == group.id, CommunityMembership.user_id == user.id)
     ).scalar_one_or_none()
@@ -223,6 +244,12 @@ def leave_group(session: Session, group: CommunityGroup, user: User) -> bool:
         return False
     session.delete(membership)
     session.flush()
+    if not can_read_group(session, group, user):
+        session.execute(delete(CommunityWatch).where(
+            CommunityWatch.user_id == user.id,
+            CommunityWatch.thread_id.in_(select(CommunityThread.id).where(CommunityThread.group_id == group.id)),
+        ))
+        session.flush()
     return True
 
 
@@ -592,7 +619,8 @@ def mark_best(session: Session, user: User, post: CommunityPost, thread_url: Thr
     session.execute(update(CommunityPost).where(CommunityPost.thread_id == thread.id).values(is_best=False))
     post.is_best = True
     session.flush()
-    if post.author_id and post.author_id != user.id:
+    # Not to an author who has since left the private group: the title is not theirs to see.
+    if post.author is not None and post.author_id != user.id and can_read_thread(session, thread, post.author):
         notifications.notify(session, post.author_id, "best", f"Your answer to “{thread.title}” was marked as the best answer.",
                              thread_id=thread.id, post_id=post.id)
     return True

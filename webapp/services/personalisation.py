@@ -213,13 +213,18 @@ def _alerts(session: Session, user_id: int, link: Link) -> tuple[Alert, ...]:
 def _answers(session: Session, user_id: int, link: Link) -> tuple[Answer, ...]:
     if not module_exists("webapp.models.community") or "community.notifications" not in _endpoints(link):
         return ()
+    from ..models.accounts import User
     from ..models.community import CommunityGroup, CommunityNotification, CommunityThread
+    from .community_posts import readable_threads_clause
 
+    # Only threads the member may read today: one who left a private group no longer sees
+    # its thread titles, even on notifications from before they left.
     rows = session.execute(
         select(CommunityNotification, CommunityThread.title, CommunityGroup.name)
         .join(CommunityThread, CommunityThread.id == CommunityNotification.thread_id)
         .join(CommunityGroup, CommunityGroup.id == CommunityThread.group_id)
-        .where(CommunityNotification.user_id == user_id, CommunityNotification.read_at.is_(None))
+        .where(CommunityNotification.user_id == user_id, CommunityNotification.read_at.is_(None),
+               readable_threads_clause(session.get(User, user_id)))
         .order_by(CommunityNotification.created_at.desc()).limit(10)
     )
     return tuple(
