@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from webapp.services import drug_catalog, pill_search
+
 
 def test_openapi_lists_every_api_route(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
@@ -33,3 +37,24 @@ def test_every_operation_documents_the_503_the_api_gives_during_an_outage(client
         assert response.status_code == 503 and response.is_json and response.headers["Retry-After"], path
     response = down.post("/api/v1/interactions", json={"drugs": ["warfarin", "ibuprofen"]})
     assert response.status_code == 503 and response.get_json()["error"]["status"] == 503
+
+
+@pytest.mark.parametrize(("search", "max_page"), [("/api/v1/drugs?", drug_catalog.MAX_PAGE),
+                                                  ("/api/v1/pills?imprint=A&", pill_search.MAX_PAGE)])
+def test_one_page_rule_on_both_search_apis(client, search, max_page):
+    refused = {"error": {"status": 400, "field": "page", "message": f"page must be a whole number from 1 to {max_page}."}}
+    for value in ("0", "00", "-1", "%2B1", "abc", "1.5", "1e3", "%C2%B2", "%ED%A0%80", "%FF", str(max_page + 1), "9" * 30):
+        response = client.get(f"{search}page={value}")
+        assert (response.status_code, response.get_json()) == (400, refused), value
+    for value, page in (("", 1), ("1", 1), ("%202%20", 2), ("007", 7), (str(max_page), max_page)):
+        response = client.get(f"{search}page={value}")
+        assert response.status_code == 200 and response.get_json()["page"] == page, value
+
+
+def test_the_document_states_the_page_rule_of_both_search_apis(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path, max_page in (("/drugs", drug_catalog.MAX_PAGE), ("/pills", pill_search.MAX_PAGE)):
+        operation = paths[path]["get"]
+        (page,) = [p for p in operation["parameters"] if p["name"] == "page"]
+        assert page["schema"] == {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1}, path
+        assert "400" in operation["responses"], path

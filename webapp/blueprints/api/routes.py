@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, url_for
 
+from ...services import drug_catalog, pill_search
+
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -26,7 +28,11 @@ def _query(name: str, description: str, schema: dict | None = None) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema or {"type": "string"}}
 
 
-PAGE = _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1})
+def _page(max_page: int) -> dict:
+    """The page parameter, as params.parse_page reads it on every endpoint."""
+    return _query("page", f"Page number, from 1 to {max_page}; another value is refused (400).",
+                  {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1})
+
 
 DRUG_RESULT = {
     "type": "object",
@@ -103,7 +109,7 @@ def openapi_document(server_url: str) -> dict:
                     _query("q", "Name, brand or generic; typo tolerant. Without it: the curated drugs A–Z."),
                     _query("kind", "prescription, otc, vitamin or supplement."),
                     _query("condition", "A condition slug or name, e.g. hypertension."),
-                    PAGE,
+                    _page(drug_catalog.MAX_PAGE),
                 ],
                 "responses": {
                     "200": _json({"type": "object", "required": ["results", "total", "page"], "properties": {
@@ -127,13 +133,14 @@ def openapi_document(server_url: str) -> dict:
                     _query("shape", "SPL shape name or code (e.g. round or C48348)."),
                     _query("size_mm", "Size in millimetres; matched within 1 mm.", {"type": "number", "exclusiveMinimum": 0}),
                     _query("score", "Number of pieces the pill can be split into.", {"type": "integer", "minimum": 1}),
-                    PAGE,
+                    _page(pill_search.MAX_PAGE),
                 ],
                 "responses": {
                     "200": _json({"type": "object", "required": ["results", "total", "page"], "properties": {
                         "results": {"type": "array", "items": PILL_RESULT},
                         "total": {"type": "integer"}, "page": {"type": "integer"}}}),
-                    "400": _error_response("No criteria, or an unknown colour or shape; the message names the field."),
+                    "400": _error_response("No criteria, an unknown colour or shape, or a page out of range; "
+                                           "the message names the field."),
                     "429": _error_response("Too many requests."),
                     "503": UNAVAILABLE,
                 },

@@ -14,6 +14,7 @@ from ...extensions import db, limiter
 from ...models.drugs import KIND_LABELS, Review
 from ...security import no_store
 from ...services import drug_catalog, reviews
+from ..api.params import ParamError, parse_page
 from ..forms_common import EmptyForm
 from .forms import ReportForm, ReviewForm, SearchForm
 
@@ -363,8 +364,9 @@ def review_report(review_id: int):
 # --- JSON API --------------------------------------------------------------------------------------
 
 
-def _api_error(status: int, message: str):
-    return jsonify({"error": {"status": status, "message": message}}), status
+def _api_error(status: int, message: str, field: str | None = None):
+    error = {"status": status, "message": message} | ({"field": field} if field else {})
+    return jsonify({"error": error}), status
 
 
 def _result_json(result: drug_catalog.Result) -> dict:
@@ -375,10 +377,10 @@ def _result_json(result: drug_catalog.Result) -> dict:
 
 @bp.route("/api/v1/drugs")
 def api_list():
-    raw_page = request.args.get("page")
-    if raw_page not in (None, "") and not (raw_page.strip().isdigit() and 1 <= int(raw_page) <= drug_catalog.MAX_PAGE):
-        return _api_error(400, f"page must be a whole number from 1 to {drug_catalog.MAX_PAGE}.")
-    page = drug_catalog.parse_page(raw_page) if raw_page else 1
+    try:
+        page = parse_page(request.args.get("page"), drug_catalog.MAX_PAGE)
+    except ParamError as exc:
+        return _api_error(400, exc.message, exc.field)
     raw_kind = (request.args.get("kind") or "").strip()
     kind = drug_catalog.parse_kind(raw_kind)
     if raw_kind and kind is None:

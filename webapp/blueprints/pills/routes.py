@@ -10,6 +10,7 @@ from ...extensions import db
 from ...services import pill_match as pm
 from ...services import pill_search, pill_svg
 from ...services import pill_vocab as vocab
+from ..api.params import ParamError, parse_page
 from .forms import PillSearchForm
 
 bp = Blueprint("pills", __name__)
@@ -18,11 +19,12 @@ IMAGE_MAX_AGE = 24 * 3600
 SEARCH_FIELDS = ("imprint", "color", "shape", "size_mm", "score")
 
 
-def _page_number() -> int | None:
-    raw = request.args.get("page", "1").strip() or "1"
-    if not raw.isdigit() or len(raw) > 4:
-        return None
-    return max(1, min(int(raw), pill_search.MAX_PAGE))
+def _page_shown() -> int:
+    """The results page the identifier shows: the first for anything but a valid page number."""
+    try:
+        return parse_page(request.args.get("page"), pill_search.MAX_PAGE)
+    except ParamError:
+        return 1
 
 
 def _image_url(pill) -> str:
@@ -53,7 +55,7 @@ def index():
     query = None
     searched = any(request.args.get(name, "").strip() for name in SEARCH_FIELDS) or "submit" in request.args
     if searched:
-        page_number = _page_number() or 1
+        page_number = _page_shown()
         try:
             query = pm.parse_query(form.imprint.data, [form.color.data or ""], form.shape.data, form.size_mm.data,
                                    form.score.data)
@@ -125,9 +127,10 @@ def pill_json(result: pill_search.PillResult) -> dict:
 
 @bp.route("/api/v1/pills")
 def api_search():
-    page_number = _page_number()
-    if page_number is None:
-        return _api_error("page", "page must be a whole number from 1.")
+    try:
+        page_number = parse_page(request.args.get("page"), pill_search.MAX_PAGE)
+    except ParamError as exc:
+        return _api_error(exc.field, exc.message)
     colours = []
     for value in request.args.getlist("color"):
         colours += [piece for piece in value.split(",") if piece.strip()]

@@ -1,0 +1,31 @@
+"""Query parameters every JSON API endpoint reads by the same rule (documented in routes.py)."""
+
+from __future__ import annotations
+
+import re
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+class ParamError(ValueError):
+    """A query parameter that is not valid: the field it names and a message for the API user."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def page_message(max_page: int) -> str:
+    return f"page must be a whole number from 1 to {max_page}."
+
+
+def parse_page(raw: str | None, max_page: int) -> int:
+    """The page asked for, 1 when none is given; ParamError unless a whole number from 1 to max_page."""
+    text = (raw or "").strip()
+    if not text:
+        return 1
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not _WHOLE_NUMBER.fullmatch(text) or not 1 <= int(text) <= max_page:
+        raise ParamError("page", page_message(max_page))
+    return int(text)
