@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -120,6 +121,74 @@ def test_login_is_rate_limited_with_a_friendly_page(client):
 def test_hostile_query_strings_never_give_500(client, query):
     for path in PAGES:
         assert client.get(path + query).status_code in (200, 400)
+
+
+def _lists_nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+# Bodies that gave a 500: a RecursionError in the parser, and a lone surrogate (valid JSON, but
+# not Unicode) failing to encode in the first query that used it.
+CRASHING_API_BODIES = {
+    "nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
+    "nested 33 deep": json.dumps({"drugs": ["warfarin"], "allergies": _lists_nested(32)}),
+    "lone surrogate in a drug": '{"drugs": ["\\ud800"]}',
+    "lone surrogate among drugs": '{"drugs": ["warfarin", "x\\udfffy"]}',
+    "lone surrogate in the allergies": '{"drugs": ["warfarin"], "allergies": "\\ud800"}',
+    "lone surrogate in a key": '{"drugs": ["warfarin"], "\\ud800": 1}',
+    "lone surrogate as UTF-8 bytes": b'{"drugs": ["\xed\xa0\x80"]}',
+}
+
+
+@pytest.mark.parametrize("label", CRASHING_API_BODIES)
+def test_api_refuses_bodies_that_crashed_it_with_a_json_400(client, label):
+    response = client.post("/api/v1/interactions", data=CRASHING_API_BODIES[label], content_type="application/json")
+    assert response.status_code == 400 and response.is_json
+    error = response.get_json()["error"]
+    assert error["status"] == 400 and ("nested more than 32" in error["message"] or "lone surrogate" in error["message"])
+
+
+def test_valid_json_bodies_are_read_as_before(client, make_user):
+    body = {"drugs": ["warfarin", "\U0001F48A"], "allergies": "penicillin"}
+    response = client.post("/api/v1/interactions", json=body)
+    assert response.status_code == 200 and response.get_json()["unrecognized"] == ["warfarin", "\U0001F48A"]
+    assert client.post("/api/v1/interactions", json={"drugs": [[["x"]]]}).get_json()["error"]["message"] == (
+        '"drugs" must be a list of medicine names (text).')  # the view's own checks still answer
+    make_user("json@example.com")
+    logged_in = client.post("/login", json={"email": "json@example.com", "password": "correct horse battery"})
+    assert logged_in.status_code == 302  # a form may still be sent as JSON text fields
+
+
+@pytest.mark.parametrize("path", ["/login", "/signup", "/forgot-password", "/font-size"])
+@pytest.mark.parametrize("body", [
+    "[" * 100_000 + "]" * 100_000, '{"email": "\\ud800@example.com", "password": "\\ud800"}',
+    '["email", "x"]', '"email"', "5", '{"email": 5, "password": true}', '{"email": {"a": "b"}}',
+    '{"email": [null]}', '{"email": ',
+])
+def test_pages_refuse_json_that_is_not_form_fields(client, path, body):
+    """Flask-WTF reads a JSON body as the form: anything but text fields crashed the view."""
+    response = client.post(path, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "That request could not be understood" in response.get_data(as_text=True)
+
+
+QUERY_PAGES = ["/drugs/search?q=", "/drugs?letter=", "/drugs/autocomplete?q=", "/pill-identifier?imprint=",
+               "/pill-identifier?color=", "/interaction-checker?medicines=", "/community/search?q=", "/search?q=",
+               "/api/v1/drugs?q=", "/api/v1/drugs?kind=", "/api/v1/drugs?page=", "/api/v1/pills?imprint=",
+               "/api/v1/pills?shape=", "/api/v1/pills?imprint=A&page="]
+
+
+@pytest.mark.parametrize("value", ["%ED%A0%80", "%FF", "a%ED%A0%80b%FF%00"])
+@pytest.mark.parametrize("page", QUERY_PAGES)
+def test_query_strings_that_are_not_utf8_give_a_page_or_400(client, page, value):
+    """A lone surrogate or a byte that is not UTF-8 stays percent-encoded text: never a 500."""
+    response = client.get(page + value)
+    assert response.status_code in (200, 400), response.status_code
+    if page.startswith("/api/"):
+        assert response.is_json and (response.status_code == 200 or response.get_json()["error"]["message"])
 
 
 def test_font_size_cookie_and_class(client):

@@ -11,6 +11,7 @@ change data (the POST sweep) run last, and the re-crawl after them checks what t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -82,6 +83,8 @@ HOSTILE_QUERIES = {
     "10k": "a" * 10_000,
     "nul": "ab%00cd",
     "invalid-utf8": "%ff%fe",
+    "lone-surrogate": "%ED%A0%80",  # U+D800 encoded as if it were a character
+    "lone-ff": "%FF",
     "sql": "%27%20OR%201%3D1--%20%3B%20DROP%20TABLE%20users%3B--",
     "emoji": "%F0%9F%92%8A%F0%9F%98%80%E2%80%8F",
 }
@@ -554,7 +557,7 @@ def test_hostile_query_strings(site, visitor, member, endpoint):
     failures = []
     for label, value in HOSTILE_QUERIES.items():
         queries = ["&".join(f"{n}={value}" for n in names)]
-        if label in ("script", "invalid-utf8", "nul"):
+        if label in ("script", "invalid-utf8", "nul", "lone-surrogate", "lone-ff"):
             queries += [f"{n}={value}" for n in names]
         for query in queries:
             for who, client in (("visitor", visitor), ("member", member)):
@@ -637,6 +640,26 @@ MARKUP = SCRIPT + '<img src=x onerror=alert(1)>"\'><b>bold</b>'
 NAUGHTY = "\x00 \U0001F48A ' OR 1=1 -- \u202e ﷽"
 
 
+def _lists_nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+# JSON bodies that crashed views (a parser's RecursionError; text that is not Unicode; form
+# fields that are not text): every POST endpoint refuses them with 400.
+HOSTILE_JSON_BODIES = {
+    "nested 100,000 deep": lambda names: "[" * 100_000 + "]" * 100_000,
+    "nested 33 deep": lambda names: json.dumps({names[0]: _lists_nested(32)}),
+    "lone surrogate": lambda names: "{" + ", ".join(f'"{n}": "\\ud800"' for n in names) + "}",
+    "lone surrogate in a list": lambda names: json.dumps({n: ["ok", "\ud800"] for n in names}),
+    "not an object": lambda names: json.dumps([[n, "x"] for n in names]),
+    "numbers": lambda names: json.dumps({n: 5 for n in names}),
+    "not JSON": lambda names: "{" + names[0],
+}
+
+
 @pytest.mark.parametrize("endpoint", POST_ENDPOINTS)
 def test_post_bad_input(site, endpoint):
     client = site.client(site.member_email)
@@ -660,6 +683,10 @@ def test_post_bad_input(site, endpoint):
         json_response = client.post(url, json={n: MARKUP for n in names})
         if json_response.status_code >= 500:
             failures.append(f"POST {url} (JSON body) -> {json_response.status_code}")
+    for label, body in HOSTILE_JSON_BODIES.items():
+        response = client.post(url, data=body(names), content_type="application/json")
+        if response.status_code != 400:
+            failures.append(f"POST {url} (JSON: {label}) -> {response.status_code}, want 400")
     assert not failures, "\n".join(failures)
 
 

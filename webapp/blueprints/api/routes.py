@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, url_for
 
+from ...security import MAX_JSON_DEPTH
 from ...services import drug_catalog, pill_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -155,7 +156,8 @@ def openapi_document(server_url: str) -> dict:
                                       "description": "Optional drug allergies, e.g. \"penicillin, sulfa\"; checked against the drugs."}}}}}},
                 "responses": {
                     "200": _json(INTERACTION_REPORT),
-                    "400": _error_response("The body is not valid JSON of that shape."),
+                    "400": _error_response(f"The body is not valid JSON of that shape (nested at most {MAX_JSON_DEPTH} "
+                                           "levels, text without lone surrogates such as \\ud800)."),
                     "429": _error_response("Too many requests."),
                     "503": UNAVAILABLE,
                 },
