@@ -1,5 +1,6 @@
-"""Security headers on every response, a CSP nonce for JSON-LD, JSON bodies refused before
-they can crash a view, and per-request SQLite BEGIN mode."""
+"""Security headers on every response, a CSP nonce for JSON-LD, no-store for the signed-in
+member's responses, JSON bodies refused before they can crash a view, and per-request
+SQLite BEGIN mode."""
 
 from __future__ import annotations
 
@@ -129,6 +130,17 @@ def refuse_unreadable_json() -> None:
         abort(400, NOT_FORM_FIELDS)
 
 
+def member_was_read() -> bool:
+    """Whether this request asked who is signed in (current_user, login_required) and found a member.
+
+    A body can only depend on the member if the code that made it asked; Flask-Login keeps the
+    answer in g._login_user. Asking here ourselves would read the session (adding Vary: Cookie)
+    and query the account on responses that never needed it, such as static files.
+    """
+    user = g.get("_login_user")
+    return user is not None and user.is_authenticated
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_in_path():
@@ -160,7 +172,9 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SECURE_COOKIES"):
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if g.get("no_store"):
+        if g.get("no_store") or member_was_read():
+            # Personal: the view said so, or the response was made for a signed-in member
+            # (their name in the header, their profiles' allergy warnings, their groups).
             headers["Cache-Control"] = "private, no-store"
             headers["Pragma"] = "no-cache"
         elif "Cache-Control" not in headers and response.mimetype == "text/html":

@@ -303,8 +303,8 @@ def site(tmp_path_factory):
         for uid in (member, other):
             db.session.add(CommunityStanding(user_id=uid, approved_posts=3, warnings=0, email_notifications=True))
         db.session.commit()
-        drug_slug, second_drug = db.session.execute(
-            select(Drug.slug).order_by(Drug.popularity.desc(), Drug.slug).limit(2)).scalars().all()
+        (drug_slug, drug_name), (second_drug, _name) = db.session.execute(
+            select(Drug.slug, Drug.name).order_by(Drug.popularity.desc(), Drug.slug).limit(2)).all()
         group_slug = _first(select(CommunityGroup.slug).where(CommunityGroup.status == "approved").order_by(CommunityGroup.id))
 
     site = Site(app, values, "member@example.com", "other@example.com", "mod@example.com")
@@ -314,7 +314,8 @@ def site(tmp_path_factory):
     r = member_client.post("/community/ask", data={"group": group_slug, "title": "Does ibuprofen upset the stomach?",
                                                    "body": "Sample question written by the smoke test."})
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
-    r = member_client.post("/my-medicine/profiles/new", data={"name": "Sam", "relation": "child"})
+    # Sam's allergy to the first drug puts "Allergy warning for Sam" on that drug's page.
+    r = member_client.post("/my-medicine/profiles/new", data={"name": "Sam", "relation": "child", "allergies": drug_name})
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
     r = member_client.post(f"/drugs/{drug_slug}/reviews/new",
                            data={"effectiveness": "4", "ease_of_use": "4", "satisfaction": "4", "body": "Sample review."})
@@ -459,6 +460,41 @@ def test_member_get(site, member, endpoint):
     if response.mimetype == "text/html" and response.status_code != 302 and endpoint not in NOT_PAGES:
         problems = html_problems(response)
         assert not problems, f"GET {url} as a member ({response.status_code}):\n" + "\n".join(problems)
+
+
+def test_no_response_made_for_a_member_is_stored(site, member, visitor):
+    """Every page a member gets (it names them, lists their profiles, their groups) is no-store.
+    An answer may be cached only if it is the very answer a visitor gets, so that nothing in it
+    depends on who asked (the drug and pill API, autocomplete, the OpenAPI document, /hello)."""
+    failures, checked = [], 0
+    for endpoint in GET_ENDPOINTS:
+        url = site.url(endpoint)
+        response = member.get(url)
+        if response.status_code != 200 or response.mimetype not in ("text/html", "application/json"):
+            continue
+        checked += 1
+        cache_control = response.headers.get("Cache-Control", "")
+        if "no-store" in cache_control:
+            continue
+        if visitor.get(url).get_data() != response.get_data():
+            failures.append(f"GET {url} as a member: Cache-Control {cache_control!r}")
+    assert checked > 50
+    assert not failures, "\n".join(failures)
+
+
+def test_pages_naming_the_members_profiles_are_not_stored_and_visitors_pages_are_unchanged(site, member, visitor):
+    drug_page, pill_page = site.url("drugs.detail"), site.url("pills.detail")
+    for url, personal in ((drug_page, "Allergy warning for Sam"), (pill_page, "Sam"),
+                          (site.url("community.group"), "Morgan Member"), (site.url("community.thread"), "Morgan Member")):
+        response = member.get(url)
+        text = " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+        assert personal in text, url
+        assert response.headers["Cache-Control"] == "private, no-store", url
+        assert "Cookie" in response.headers.get("Vary", ""), url
+        # A visitor's copy is what it was: personal to the browser, revalidated, not no-store.
+        assert visitor.get(url).headers["Cache-Control"] == "private, no-cache", url
+    assert "Cache-Control" not in visitor.get(site.url("drugs.api_list")).headers
+    assert visitor.get(site.url("drugs.autocomplete")).headers["Cache-Control"] == "public, max-age=300"
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e in GET_ENDPOINTS if e.startswith("community.moderat")))
