@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -89,6 +92,52 @@ def test_send_queues_one_email_per_confirmed_subscriber(app, client, runner, sub
     with app.app_context():
         statuses = {email: status for email, status in db.session.execute(select(NewsletterSubscriber.email, NewsletterSubscriber.status))}
     assert statuses["ada@example.com"] == "unsubscribed" and statuses["bo@example.com"] == "confirmed"
+
+
+def _header(head: bytes, name: bytes) -> tuple[bytes, bytes]:
+    """(the header's raw value as on the wire, the value unfolded and trimmed)."""
+    match = re.search(rb"^" + re.escape(name) + rb":(.*?)\r\n(?![ \t])", head, re.MULTILINE | re.DOTALL)
+    assert match, f"no {name!r} header in:\n{head.decode()}"
+    return match.group(1), re.sub(rb"\r\n(?=[ \t])", b"", match.group(1)).strip()
+
+
+@needs_recalls
+def test_one_click_unsubscribe_headers_arrive_as_plain_ascii_over_smtp(app, make_app, client, subscribers, smtp_server):
+    """Security issue #13, finding 13: a long List-Unsubscribe was sent as RFC 2047 encoded words
+    (=?utf-8?q?=3Chttps...), which no mail client reads as a URL, so one-click unsubscribe failed."""
+    controller, inbox = smtp_server
+    site = make_app(SITE_URL="https://healthdesk.example", MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
+                    MAIL_USE_TLS=False)
+    # The address is in the signed token: a long one makes the header too long for one 78-character line.
+    address = "a.reader.with.a.rather.long.address.to.make.the.token.long@subscribers.healthdesk.example"
+    with site.app_context():
+        subscriber = NewsletterSubscriber(email=address, status="confirmed")
+        db.session.add(subscriber)
+        db.session.flush()
+        subscriber.subscriptions.append(NewsletterSubscription(topic_id=topics_by_slugs(db.session, ["drug-safety"])[0].id))
+        db.session.commit()
+    _add_recall(app, "D-0009-2026", "Metformin ER 750 mg tablets")
+    runner = site.test_cli_runner()
+    assert "Queued 3 email(s)" in runner.invoke(args=["newsletter", "send", "drug-safety"]).output
+    assert "Sent 3," in runner.invoke(args=["mail", "deliver"]).output
+
+    (content,) = [content for _sender, recipients, content in inbox.messages if recipients == [address]]
+    head = content.split(b"\r\n\r\n", 1)[0]
+    raw, unsubscribe = _header(head, b"List-Unsubscribe")
+    assert b"=?" not in raw and raw.isascii()
+    assert b"\r\n " in raw  # it was long enough to be folded, and folded only outside the <...>
+    assert re.fullmatch(rb"<https://healthdesk\.example/newsletter/unsubscribe/[A-Za-z0-9._-]{100,}>", unsubscribe), unsubscribe
+    assert _header(head, b"List-Unsubscribe-Post") == (b" List-Unsubscribe=One-Click", b"List-Unsubscribe=One-Click")
+    assert head.count(b"\r\nList-Unsubscribe:") == 1
+    parsed = email.message_from_bytes(content, policy=email.policy.default)
+    assert parsed["List-Unsubscribe"].strip() == unsubscribe.decode()
+
+    # What a mail client does with the header (RFC 8058): POST to the URL, and the address is unsubscribed.
+    path = unsubscribe.decode()[1:-1].removeprefix("https://healthdesk.example")
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    with app.app_context():
+        assert db.session.execute(select(NewsletterSubscriber.status).where(
+            NewsletterSubscriber.email == address)).scalar_one() == "unsubscribed"
 
 
 @needs_recalls

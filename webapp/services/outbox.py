@@ -13,9 +13,12 @@ from __future__ import annotations
 import logging
 import secrets
 import smtplib
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from email import policy as email_policy
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -64,8 +67,51 @@ def queue_mail(
     return message
 
 
+class _ListHeader:
+    """List-Unsubscribe, List-Unsubscribe-Post and the other RFC 2369 list headers.
+
+    Mail clients read these literally (an angle-bracketed URL; RFC 8058's one-click POST), so
+    they are folded only at spaces, or just after the colon, and never turned into RFC 2047
+    encoded words: the default policy encodes any word too long for a 78-character line,
+    and `=?utf-8?q?=3Chttps...` is no URL to a mail client.
+    """
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value, kwds):
+        if not value.isascii():
+            raise ValueError("List-* header values must be ASCII (encode the URL)")
+        kwds["decoded"] = " ".join(value.split())
+        kwds["parse_tree"] = None
+
+    def fold(self, *, policy):
+        limit = policy.max_line_length or sys.maxsize
+        lines = [f"{self.name}:"]
+        for word in str(self).split():
+            if len(lines[-1]) + 1 + len(word) <= limit:
+                lines[-1] += " " + word
+            else:
+                lines.append(" " + word)
+        return policy.linesep.join(lines) + policy.linesep
+
+
+LIST_HEADERS = ("List-Help", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Subscribe", "List-Post",
+                "List-Owner", "List-Archive")
+
+
+def _outgoing_policy() -> email_policy.EmailPolicy:
+    registry = HeaderRegistry()
+    for name in LIST_HEADERS:
+        registry.map_to_type(name, _ListHeader)
+    return email_policy.default.clone(header_factory=registry)
+
+
+OUTGOING_POLICY = _outgoing_policy()
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=OUTGOING_POLICY)
     email["From"] = sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
