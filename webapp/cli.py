@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import click
 from flask import Flask, current_app
@@ -92,10 +92,35 @@ def deliver(limit: int) -> None:
                    "See `flask mail status`.")
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("MAIL_SERVER is not set: messages were written to the log instead of sent.")
+    _remove_old_text(quiet=True)
+
+
+def _remove_old_text(*, quiet: bool = False) -> None:
+    """Enforce MAIL_BODY_RETENTION_DAYS; quiet (after a delivery run) says nothing when nothing was due."""
+    days = current_app.config["MAIL_BODY_RETENTION_DAYS"]
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 5000 == 0:
+            click.echo(f"  {done}/{total}")
+
+    if days < 0:
+        raise click.ClickException(f"MAIL_BODY_RETENTION_DAYS must be 0 or more, not {days}.")
+    removed = outbox.remove_old_text(db.session, now=datetime.now(timezone.utc), retention=timedelta(days=days),
+                                     progress=progress)
+    if removed or not quiet:
+        click.echo(f"Removed the text of {removed} message(s) sent or failed over {days} days ago "
+                   "(their delivery records remain).")
+
+
+@mail_cli.command("purge")
+def mail_purge() -> None:
+    """Remove the subject, text and headers of messages sent over MAIL_BODY_RETENTION_DAYS days ago."""
+    _remove_old_text()
 
 
 def _describe(message) -> str:
-    line = f"  #{message.id} to {message.to_address}: {message.subject[:60]!r} ({message.category})"
+    subject = "(text removed)" if message.text_removed else repr(message.subject[:60])
+    line = f"  #{message.id} to {message.to_address}: {subject} ({message.category})"
     return line + (f"\n      last error: {message.last_error[:200]}" if message.last_error else "")
 
 
@@ -136,4 +161,4 @@ def mail_retry(message_ids: tuple[int, ...], stuck: bool, failed: bool) -> None:
     skipped = sorted(ids - set(requeued))
     click.echo(f"Queued again: {len(requeued)} message(s); `flask mail deliver` sends them.")
     if skipped:
-        click.echo(f"Not queued (unknown, or not stuck or failed): {', '.join(f'#{i}' for i in skipped)}")
+        click.echo(f"Not queued (unknown, not stuck or failed, or its text was removed): {', '.join(f'#{i}' for i in skipped)}")

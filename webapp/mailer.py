@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context
+from flask_login import current_user
 
 from .extensions import db
 from .services import outbox
 from .services.account_mail import Mail
 
 
+def _signed_in_member_id() -> int | None:
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
 def send(to: str, mail: Mail, *, category: str, html: str | None = None, headers: dict | None = None) -> None:
+    # The message belongs to the account that has the address; failing that, to the member
+    # whose request sent it (the confirmation sent to a new address before it is theirs), so
+    # deleting that account deletes it too.
+    account_id = outbox.account_for_address(db.session, to) or _signed_in_member_id()
     outbox.queue_mail(
-        db.session, to=to, subject=mail.subject, text=mail.text, html=html, headers=headers, category=category
+        db.session, to=to, subject=mail.subject, text=mail.text, html=html, headers=headers, category=category,
+        account_id=account_id,
     )
     g.mail_queued = True
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, first_link
+from tests.integration.mymeds_helpers import make_reference
 from webapp.extensions import db
-from webapp.models import User
+from webapp.models import OutboxMessage, User
+from webapp.services import newsletter_seed, outbox
 
 
 def test_settings_needs_login(client):
@@ -84,3 +88,91 @@ def test_delete_account_removes_it_and_logs_out(app, logged_in_client, user, aut
         assert db.session.execute(select(User).where(User.email == user.email)).scalar_one_or_none() is None
     assert logged_in_client.get("/account/settings").status_code == 302
     assert auth.login(user.email).status_code == 200  # no such account any more
+
+
+# --- deleting an account deletes its mail, at every address it had (security issue #13) ---
+
+def _recall_file(tmp_path, number="D-0600-2026"):
+    """One FDA recall of warfarin, in the openFDA layout (written for the tests)."""
+    record = {"recall_number": number, "classification": "Class I", "status": "Ongoing", "product_type": "Drugs",
+              "product_description": "Warfarin Sodium Tablets USP, 5 mg (sample record for tests)",
+              "reason_for_recall": "Superpotent (sample).", "recalling_firm": "Example Generics LLC",
+              "report_date": date.today().strftime("%Y%m%d"), "openfda": {"generic_name": ["WARFARIN SODIUM"], "brand_name": []}}
+    path = tmp_path / f"{number}.json"
+    path.write_text(json.dumps({"meta": {"results": {"total": 1}}, "results": [record]}))
+    return path
+
+
+def _family_member_on_warfarin(client, name: str) -> None:
+    """A profile for a relative, warfarin on their list, recall alerts by email."""
+    created = client.post("/my-medicine/profiles/new", data={"name": name, "relation": "grandparent"})
+    profile_id = int(re.search(r"/profiles/(\d+)", created.location).group(1))
+    client.post(f"/my-medicine/profiles/{profile_id}/medicines", data={"name": "warfarin"})
+    assert client.post("/my-medicine/alerts/settings", data={"scope": "all", "by_email": "y"}).status_code == 302
+
+
+def _outbox(app) -> list[OutboxMessage]:
+    with app.app_context():
+        messages = list(db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
+        db.session.expunge_all()
+        return messages
+
+
+def _said(message: OutboxMessage) -> str:
+    return " ".join([message.to_address, message.subject, message.body_text, message.body_html or "",
+                     json.dumps(message.headers)])
+
+
+def test_deleting_the_account_deletes_its_mail_at_every_address_it_had(app, client, auth, make_user, runner, tmp_path):
+    with app.app_context():
+        make_reference()
+        newsletter_seed.seed(db.session, lambda _m: None)
+        db.session.commit()
+    make_user("neighbour@example.com")
+    user = make_user("first@example.com", display_name="Morgan")
+    auth.login(user.email)
+    _family_member_on_warfarin(client, "Grandma Zebrafinch")
+    client.post("/newsletter/settings", data={"topics": ["drug-safety"]})
+
+    # At the first address: a recall alert naming the relative and the medicine (sent), the newsletter about it.
+    assert runner.invoke(args=["import", "recalls", str(_recall_file(tmp_path))]).exit_code == 0
+    sent = runner.invoke(args=["newsletter", "send", "drug-safety"])
+    assert "Queued 1 email(s)" in sent.output, sent.output
+    assert "Sent " in runner.invoke(args=["mail", "deliver"]).output
+    # A newsletter queued before messages remembered their account: found through its delivery record.
+    with app.app_context():
+        newsletter = db.session.execute(select(OutboxMessage).where(OutboxMessage.category == "newsletter")).scalar_one()
+        newsletter.headers = {k: v for k, v in newsletter.headers.items() if k != outbox.ACCOUNT_KEY}
+        db.session.commit()
+
+    # The address changes; an alert goes to the new one; a later change is asked for but never confirmed.
+    client.post("/account/email", data={"em-new_email": "second@example.com", "em-current_password": PASSWORD})
+    (confirm,) = [m for m in _outbox(app) if m.to_address == "second@example.com"]
+    client.get(first_link(confirm.body_text, "/account/email/confirm/"))
+    assert runner.invoke(args=["import", "recalls", str(_recall_file(tmp_path, "D-0601-2026"))]).exit_code == 0
+    client.post("/account/email", data={"em-new_email": "never-confirmed@example.com", "em-current_password": PASSWORD})
+    # Someone else's mail stays.
+    with app.app_context():
+        outbox.queue_mail(db.session, to="neighbour@example.com", subject="Welcome", text="Hello neighbour")
+        db.session.commit()
+
+    addresses = {m.to_address for m in _outbox(app)}
+    assert {"first@example.com", "second@example.com", "never-confirmed@example.com"} <= addresses
+    assert any("Grandma Zebrafinch" in _said(m) and "Warfarin" in _said(m) for m in _outbox(app))
+
+    response = client.post("/account/delete", data={"password": PASSWORD, "confirm": "y"})
+    assert response.status_code == 302
+
+    left = _outbox(app)
+    assert [(m.to_address, m.subject) for m in left] == [("neighbour@example.com", "Welcome")]
+    assert not any("Zebrafinch" in _said(m) for m in left)
+
+
+def test_a_wrong_password_deletes_no_mail(app, logged_in_client, user, sent_mail):
+    with app.app_context():
+        outbox.queue_mail(db.session, to=user.email, subject="Your alert", text="Body")
+        db.session.commit()
+    response = logged_in_client.post("/account/delete", data={"password": "wrong password here", "confirm": "y"})
+    assert response.status_code == 400
+    assert [m.subject for m in sent_mail(user.email)] == ["Your alert"]
+

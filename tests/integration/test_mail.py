@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -108,3 +109,121 @@ def test_development_logs_signup_mail_at_once(make_app, caplog):
         db.session.execute(db.delete(OutboxMessage))
         db.session.execute(db.text("DELETE FROM users"))
         db.session.commit()
+
+
+# --- what a message said is kept for MAIL_BODY_RETENTION_DAYS, then only its delivery record ---
+
+def _message(app, *, to="reader@example.com", status="sent", age_days=0.0, **fields) -> int:
+    """A message sent (or last tried) age_days ago, with health data in everything it says."""
+    when = datetime.now(timezone.utc) - timedelta(days=age_days)
+    with app.app_context():
+        message = outbox.queue_mail(
+            db.session, to=to, subject="Recall: Warfarin 5 mg for Grandma", text="Grandma's warfarin is recalled.",
+            html="<p>Grandma's warfarin is recalled.</p>", headers={"List-Unsubscribe": "<https://x.example/u/tok>"},
+            category="mymeds-recall", **fields)
+        db.session.flush()
+        message.status, message.attempts, message.next_attempt_at = status, 2, when
+        message.created_at = when - timedelta(minutes=5)
+        message.sent_at = when if status == "sent" else None
+        db.session.commit()
+        return message.id
+
+
+def _read(app, message_id) -> OutboxMessage:
+    with app.app_context():
+        message = db.session.get(OutboxMessage, message_id)
+        db.session.expunge(message)
+        return message
+
+
+def test_purge_removes_what_old_messages_said_and_keeps_their_delivery_record(app, runner, make_user):
+    member = make_user("reader@example.com")
+    old_sent = _message(app, age_days=31)
+    old_failed = _message(app, status="failed", age_days=31)
+    recent = _message(app, age_days=29)
+    waiting = _message(app, status="pending", age_days=40)  # not sent yet: it still has to say something
+    before = _read(app, old_sent)
+
+    result = runner.invoke(args=["mail", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "2/2" in result.output and "Removed the text of 2 message(s)" in result.output
+
+    for message_id in (old_sent, old_failed):
+        message = _read(app, message_id)
+        assert message.text_removed and message.subject == "" and message.body_html is None
+        assert "arfarin" not in message.body_text + message.subject
+        # Only the delivery record remains, with the account it belongs to (so deleting it still finds it).
+        assert message.headers == {outbox.ACCOUNT_KEY: member.id}
+    after = _read(app, old_sent)
+    assert (after.to_address, after.status, after.message_id, after.category, after.attempts, after.sent_at,
+            after.created_at) == (before.to_address, before.status, before.message_id, before.category,
+                                  before.attempts, before.sent_at, before.created_at)
+    for message_id in (recent, waiting):
+        assert _read(app, message_id).subject == "Recall: Warfarin 5 mg for Grandma"
+
+    again = runner.invoke(args=["mail", "purge"])
+    assert again.exit_code == 0 and "Removed the text of 0 message(s)" in again.output
+
+
+def test_every_delivery_run_enforces_the_retention_setting(app, runner):
+    app.config["MAIL_BODY_RETENTION_DAYS"] = 7
+    old = _message(app, age_days=8)
+    kept = _message(app, age_days=6)
+    result = runner.invoke(args=["mail", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "Removed the text of 1 message(s) sent or failed over 7 days ago" in result.output
+    assert _read(app, old).text_removed and not _read(app, kept).text_removed
+    assert "Removed the text" not in runner.invoke(args=["mail", "deliver"]).output  # nothing due: nothing said
+
+
+def test_removal_goes_in_batches_with_progress(app):
+    ids = [_message(app, to=f"r{n}@example.com", age_days=40) for n in range(5)]
+    seen = []
+    with app.app_context():
+        removed = outbox.remove_old_text(db.session, now=datetime.now(timezone.utc), retention=timedelta(days=30),
+                                         batch_size=2, progress=lambda done, total: seen.append((done, total)))
+    assert removed == 5 and seen == [(2, 5), (4, 5), (5, 5)]
+    assert all(_read(app, i).headers == {} for i in ids)  # no account has these addresses
+
+
+def test_a_failed_message_whose_text_was_removed_is_not_sent_again(app, runner):
+    gone = _message(app, status="failed", age_days=31)
+    runner.invoke(args=["mail", "purge"])
+    result = runner.invoke(args=["mail", "retry", "--failed"])
+    assert "Queued again: 0 message(s)" in result.output and f"#{gone}" in result.output
+    assert "(text removed)" in runner.invoke(args=["mail", "status"]).output
+
+
+def test_a_message_deleted_while_it_is_being_sent_does_not_stop_the_run(app, make_app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: on SQLite the delivery run holds the write lock while it sends, so the deletion waits")
+    _queue(app, count=2)
+    elsewhere = make_app()  # the web worker where the member deletes their account
+    sent = []
+
+    def send_while_the_account_is_deleted(email):
+        sent.append(email["To"])
+        if email["To"] == "reader0@example.com":
+            with elsewhere.app_context():
+                db.session.execute(db.delete(OutboxMessage).where(OutboxMessage.to_address == "reader0@example.com"))
+                db.session.commit()
+
+    with app.app_context():
+        report = outbox.deliver_pending(db.session, send_while_the_account_is_deleted, "s@example.com")
+        assert report.sent == 2 and sent == ["reader0@example.com", "reader1@example.com"]
+        assert db.session.execute(select(OutboxMessage.to_address, OutboxMessage.status)).all() == [
+            ("reader1@example.com", "sent")]
+
+
+def test_the_account_a_message_belongs_to_is_stored_but_never_sent(app, smtp_server, make_user):
+    controller, inbox = smtp_server
+    member = make_user("reader@example.com")
+    with app.app_context():
+        message = outbox.queue_mail(db.session, to="reader@example.com", subject="Hi", text="Body")
+        stranger = outbox.queue_mail(db.session, to="nobody@example.com", subject="Hi", text="Body")
+        db.session.commit()
+        assert message.headers == {outbox.ACCOUNT_KEY: member.id} and stranger.headers == {}
+        outbox.deliver_pending(db.session, outbox.smtp_sender("127.0.0.1", controller.port, use_tls=False,
+                                                              username=None, password=None), "s@example.com")
+    assert len(inbox.messages) == 2
+    assert all(outbox.ACCOUNT_KEY.encode() not in content for _s, _r, content in inbox.messages)

@@ -124,7 +124,7 @@ def test_retry_refuses_to_guess_and_names_what_it_skipped(app, runner):
     assert f"Failed after {outbox.MAX_ATTEMPTS} attempts" in runner.invoke(args=["mail", "status"]).output
     result = runner.invoke(args=["mail", "retry", str(sent_id), str(failed_id), "99999"])
     assert "Queued again: 1 message(s)" in result.output
-    assert f"Not queued (unknown, or not stuck or failed): #{sent_id}, #99999" in result.output
+    assert f"Not queued (unknown, not stuck or failed, or its text was removed): #{sent_id}, #99999" in result.output
     assert _statuses(app) == {"sent": 1, "pending": 1}
     with app.app_context():
         requeued = db.session.get(OutboxMessage, failed_id)

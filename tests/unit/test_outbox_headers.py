@@ -1,12 +1,12 @@
 """Building an email from the outbox: the RFC 2369 / RFC 8058 list headers stay plain ASCII
-(security issue #13, finding 13)."""
+(security issue #13, finding 13), and what we keep beside the headers is never sent."""
 
 import re
 
 import pytest
 
 from webapp.models.mail import OutboxMessage
-from webapp.services.outbox import build_email
+from webapp.services.outbox import ACCOUNT_KEY, build_email
 
 
 def _wire(headers: dict) -> bytes:
@@ -42,3 +42,8 @@ def test_non_ascii_list_headers_are_refused_rather_than_encoded():
     with pytest.raises(ValueError, match="ASCII"):
         _wire({"List-Unsubscribe": "<https://healthdesk.example/désabonner>"})
 
+
+def test_the_account_a_message_belongs_to_is_not_a_header():
+    head = _wire({ACCOUNT_KEY: 987654321, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    assert ACCOUNT_KEY.encode() not in head and b"987654321" not in head
+    assert _field(head, b"List-Unsubscribe-Post") == b" List-Unsubscribe=One-Click"

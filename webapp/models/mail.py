@@ -11,6 +11,9 @@ from ..extensions import db
 from ._types import UTCDateTime, utcnow
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+# body_text of a message whose subject, text, HTML and headers were removed after the retention
+# period (webapp.services.outbox.remove_old_text); what remains is the delivery record.
+TEXT_REMOVED = "(removed after the retention period)"
 
 
 class OutboxMessage(db.Model):
@@ -27,6 +30,7 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    # Extra mail headers, plus our own "_account_id" (the account the message belongs to), never sent.
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
     # What the message is for, e.g. "verify-email" or "newsletter:12"; useful in the log.
     category: Mapped[str] = mapped_column(String(60), default="general")
@@ -36,3 +40,7 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def text_removed(self) -> bool:
+        return self.body_text == TEXT_REMOVED

@@ -1,9 +1,11 @@
-""""Export my data": one JSON document with everything an account owns.
+""""Export my data" and "Delete my account".
 
-Each area of the site contributes a section: a function (session, user) -> JSON-able
-value, listed in SECTIONS. Deleting an account relies on the database instead: every
-table that points at users declares ON DELETE CASCADE (private data) or SET NULL
-(public community posts, which stay as "[deleted member]").
+Export: one JSON document with everything an account owns. Each area of the site
+contributes a section: a function (session, user) -> JSON-able value, listed in SECTIONS.
+
+Delete: mostly the database's work: every table that points at users declares ON DELETE
+CASCADE (private data) or SET NULL (public community posts, which stay as "[deleted
+member]"). The account's mail has no such key and is deleted here.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..areas import EXPORT_SECTIONS, resolve
 from ..models.accounts import User
+from ..models.newsletter import NewsletterDelivery, NewsletterSubscriber
+from . import accounts, outbox
 
 Section = Callable[[Session, User], Any]
 
@@ -53,3 +58,24 @@ def export_account(session: Session, user: User) -> dict:
     for name, section in _sections():
         document[name] = section(session, user)
     return document
+
+
+def _newsletter_message_ids(session: Session, user_id: int) -> list[int]:
+    """The newsletter emails sent to the account's subscription, whatever address it had then."""
+    return list(session.execute(
+        select(NewsletterDelivery.outbox_message_id)
+        .join(NewsletterSubscriber, NewsletterSubscriber.id == NewsletterDelivery.subscriber_id)
+        .where(NewsletterSubscriber.user_id == user_id, NewsletterDelivery.outbox_message_id.is_not(None))
+    ).scalars())
+
+
+def delete_account(session: Session, user: User, password: str, hash_method: str) -> None:
+    """Delete the account (after checking its password), what it owns and its mail, and commit.
+
+    Raises accounts.AccountError, changing nothing, when the password is wrong.
+    """
+    user_id, address = user.id, user.email
+    newsletter_mail = _newsletter_message_ids(session, user_id)  # before the cascade removes the deliveries
+    accounts.delete_account(session, user, password, hash_method)
+    outbox.delete_account_mail(session, account_id=user_id, address=address, message_ids=newsletter_mail)
+    session.commit()

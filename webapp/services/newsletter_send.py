@@ -159,6 +159,7 @@ def send_issue(session: Session, issue: NewsletterIssue, *, secret: str, manage_
                 headers={"List-Unsubscribe": f"<{unsubscribe_url}>",
                          "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
                 category="newsletter",
+                account_id=subscriber.user_id,
             )
             session.flush()
             session.add(NewsletterDelivery(issue_id=issue_id, subscriber_id=subscriber_id,

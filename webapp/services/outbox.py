@@ -6,6 +6,13 @@ accepted the message leaves it in "sending", which is never retried automaticall
 a lost message is reported rather than a duplicate sent. `stuck_messages` finds them
 (`flask mail status` lists them, `flask mail deliver` warns), and an operator who has
 checked the mail server's log puts them back with `requeue` (`flask mail retry`).
+
+What a message says can hold health data (a recall alert names a family member and a
+medicine), so it is kept only as long as it is useful: `remove_old_text` blanks the
+subject, text, HTML and headers of messages sent (or given up on) longer ago than the
+retention period, leaving the delivery record. Each message also remembers the account it
+belongs to, so deleting the account removes its mail (`delete_account_mail`), even mail
+sent to an address the account no longer has.
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..models.mail import OutboxMessage
+from ..models.accounts import User
+from ..models.mail import TEXT_REMOVED, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +42,8 @@ MAX_ATTEMPTS = 6
 BASE_BACKOFF = timedelta(minutes=1)
 # A send takes seconds; a message still "sending" after this was interrupted.
 STUCK_AFTER = timedelta(minutes=10)
+# Stored with a message's headers but never sent: the id of the account the message belongs to.
+ACCOUNT_KEY = "_account_id"
 
 
 @dataclass(frozen=True)
@@ -52,19 +63,34 @@ def queue_mail(
     headers: dict[str, str] | None = None,
     category: str = "general",
     domain: str = "healthdesk.local",
+    account_id: int | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox; the caller's transaction commits it with the change that caused it."""
+    """Add a message to the outbox; the caller's transaction commits it with the change that caused it.
+
+    account_id: the account the message belongs to; by default the account that has the address.
+    """
+    if account_id is None:
+        account_id = account_for_address(session, to)
+    stored_headers = dict(headers or {})
+    if account_id is not None:
+        stored_headers[ACCOUNT_KEY] = account_id
     message = OutboxMessage(
         message_id=make_msgid(idstring=secrets.token_hex(6), domain=domain),
         to_address=to,
         subject=subject,
         body_text=text,
         body_html=html,
-        headers=dict(headers or {}),
+        headers=stored_headers,
         category=category,
     )
     session.add(message)
     return message
+
+
+def account_for_address(session: Session, address: str) -> int | None:
+    """The id of the account whose (normalised) email is this address, if any."""
+    with session.no_autoflush:  # queueing mail must not flush the caller's half-made changes
+        return session.execute(select(User.id).where(User.email == address)).scalar_one_or_none()
 
 
 class _ListHeader:
@@ -118,7 +144,8 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Message-ID"] = message.message_id
     email["Date"] = formatdate(localtime=False)
     for name, value in (message.headers or {}).items():
-        email[name] = value
+        if not name.startswith("_"):  # ours (ACCOUNT_KEY), not the mail's
+            email[name] = value
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
@@ -170,6 +197,8 @@ def deliver_pending(
         if not _claim(session, message_id, now()):
             continue  # another process took it
         message = session.get(OutboxMessage, message_id)
+        if message is None:
+            continue  # deleted with its account a moment ago
         try:
             send(build_email(message, sender))
         except (smtplib.SMTPException, OSError) as exc:
@@ -187,7 +216,10 @@ def deliver_pending(
             message.sent_at = now()
             message.last_error = None
             sent += 1
-        session.commit()
+        try:
+            session.commit()
+        except StaleDataError:
+            session.rollback()  # the account was deleted, its mail with it, while this one was being sent
         if progress:
             progress(position, len(ids))
     return DeliveryReport(sent=sent, retried=retried, failed=failed)
@@ -242,12 +274,85 @@ def failed_messages(session: Session) -> list[OutboxMessage]:
 
 def requeue(session: Session, message_ids: Iterable[int], now: datetime) -> list[int]:
     """Put stuck or failed messages back in the queue, with a fresh set of attempts.
-    A stuck message may already have reached its recipient: the operator decides."""
+    A stuck message may already have reached its recipient: the operator decides.
+    A message whose text was removed after the retention period cannot be sent again."""
     ids = sorted(set(message_ids))
     requeued = list(session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(["failed", "sending"]))
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(["failed", "sending"]),
+               OutboxMessage.body_text != TEXT_REMOVED)
         .values(status="pending", attempts=0, next_attempt_at=now)
         .returning(OutboxMessage.id)
     ).scalars())
     return sorted(requeued)
+
+
+def _past_retention(cutoff: datetime):
+    """Sent, or given up on, before the cutoff, with its text still there.
+
+    next_attempt_at is when the last attempt started (never after sent_at), so this reads
+    the (status, next_attempt_at) index; the rows it passes over were mostly blanked already,
+    and a blanked row's text is short.
+    """
+    return and_(
+        OutboxMessage.status.in_(["sent", "failed"]),
+        OutboxMessage.next_attempt_at < cutoff,
+        or_(OutboxMessage.status == "failed", OutboxMessage.sent_at < cutoff),
+        OutboxMessage.body_text != TEXT_REMOVED,
+    )
+
+
+def remove_old_text(session: Session, *, now: datetime, retention: timedelta, batch_size: int = 500,
+                    progress: Callable[[int, int], None] | None = None) -> int:
+    """Blank the subject, text, HTML and headers of every message sent (or failed for good)
+    more than `retention` ago; the delivery record stays (recipient, status, times, Message-ID,
+    category, attempts, and the account it belongs to, so deleting that account still finds it).
+
+    Commits after each batch; returns how many messages it blanked. Running it again, or
+    beside a delivery run, is safe: each UPDATE checks the message still qualifies.
+    """
+    if retention < timedelta(0):
+        raise ValueError("the retention period cannot be negative")
+    cutoff = now - retention
+    total = session.execute(select(func.count()).select_from(OutboxMessage).where(_past_retention(cutoff))).scalar_one()
+    done = removed = last_id = 0
+    while done < total:
+        batch = session.execute(
+            select(OutboxMessage.id, OutboxMessage.headers)
+            .where(_past_retention(cutoff), OutboxMessage.id > last_id)
+            .order_by(OutboxMessage.id).limit(batch_size)
+        ).all()
+        if not batch:
+            break  # a few went (deleted with their account, or blanked by another run) since the count
+        owners: dict[int | None, list[int]] = {}
+        for message_id, headers in batch:
+            owners.setdefault((headers or {}).get(ACCOUNT_KEY), []).append(message_id)
+        for account_id, message_ids in owners.items():
+            removed += session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(message_ids), _past_retention(cutoff))
+                .values(subject="", body_text=TEXT_REMOVED, body_html=None,
+                        headers={ACCOUNT_KEY: account_id} if account_id is not None else {})
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        session.commit()
+        last_id = batch[-1][0]
+        done = min(done + len(batch), total)
+        if progress:
+            progress(done, total)
+    return removed
+
+
+def delete_account_mail(session: Session, *, account_id: int, address: str, message_ids: Iterable[int] = ()) -> int:
+    """Delete an account's mail, queued or sent: every message to its address, every message
+    belonging to it (sent to an earlier address, or to a new one that was never confirmed),
+    and the messages the caller names. Returns how many were deleted; the caller commits."""
+    belongs = [func.lower(OutboxMessage.to_address) == address.lower(),
+               OutboxMessage.headers[ACCOUNT_KEY].as_integer() == account_id]
+    named = sorted(set(message_ids))
+    if named:
+        belongs.append(OutboxMessage.id.in_(named))
+    result = session.execute(
+        delete(OutboxMessage).where(or_(*belongs)).execution_options(synchronize_session=False)
+    )
+    return result.rowcount

@@ -139,11 +139,10 @@ def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            accounts.delete_account(db.session, current_user._get_current_object(), form.password.data, _hash_method())
+            account_data.delete_account(db.session, current_user._get_current_object(), form.password.data, _hash_method())
         except accounts.AccountError as exc:
             form.password.errors.append(exc.message)
         else:
-            db.session.commit()
             logout_user()
             flash("Your account and your private data are deleted. Thank you for using HealthDesk.", "info")
             return redirect(url_for("main.index"))
