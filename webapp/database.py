@@ -60,11 +60,35 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not left readable in free space (many builds
+        # are compiled with it on; this makes it so everywhere).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql(f"BEGIN {_begin_mode.get()}")
+
+
+def truncate_wal(engine: Engine) -> bool:
+    """On SQLite, copy the write-ahead log into the database file and empty it.
+
+    Rows just deleted (an account's private data) are zeroed in the database file by
+    secure_delete, but earlier copies of their pages stay readable in the -wal file until
+    overwritten; a TRUNCATE checkpoint removes them. Call it after the commit. Returns False
+    if a reader kept it from finishing within the busy timeout (SQLite's next checkpoints
+    copy the rest, without truncating). Other databases: nothing to do.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    connection = engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
+    try:
+        busy, _frames, _copied = connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        connection.close()
+    if busy:
+        log.warning("SQLite WAL checkpoint could not finish (a reader was busy); deleted data may stay in the -wal file for a while")
+    return not busy
 
 
 def engine_options(uri: str, base: dict) -> dict:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, first_link
@@ -176,3 +178,34 @@ def test_a_wrong_password_deletes_no_mail(app, logged_in_client, user, sent_mail
     assert response.status_code == 400
     assert [m.subject for m in sent_mail(user.email)] == ["Your alert"]
 
+
+def test_deleted_text_is_not_left_in_the_sqlite_files(app, client, auth, make_user, database_url):
+    """Security issue #13, finding 11: secure_delete zeroes deleted rows in the database file and a
+    TRUNCATE checkpoint empties the write-ahead log, where earlier copies of the pages stay readable."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only: the database and its -wal file are read byte by byte")
+    from pathlib import Path
+
+    secret = f"Zebrafinch{uuid.uuid4().hex[:12]}"
+    with app.app_context():
+        make_reference()
+        assert db.session.execute(db.text("PRAGMA secure_delete")).scalar_one() == 1
+        db.session.rollback()
+    user = make_user(f"{secret.lower()}@example.com", display_name=f"Morgan {secret}")
+    auth.login(user.email)
+    _family_member_on_warfarin(client, f"Grandma {secret}")
+    with app.app_context():
+        outbox.queue_mail(db.session, to=user.email, subject=f"Recall for Grandma {secret}",
+                          text=f"Grandma {secret}'s warfarin is recalled.")
+        db.session.commit()
+
+    database = Path(database_url.removeprefix("sqlite:///"))
+    wal = database.with_name(database.name + "-wal")
+    files = database.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    assert secret.encode() in files  # the test can see it before...
+
+    assert client.post("/account/delete", data={"password": PASSWORD, "confirm": "y"}).status_code == 302
+
+    assert secret.encode() not in database.read_bytes()  # ...and neither file holds it after
+    assert not wal.exists() or secret.encode() not in wal.read_bytes()
+    assert secret.lower().encode() not in database.read_bytes().lower()

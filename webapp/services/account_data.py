@@ -5,7 +5,8 @@ contributes a section: a function (session, user) -> JSON-able value, listed in 
 
 Delete: mostly the database's work: every table that points at users declares ON DELETE
 CASCADE (private data) or SET NULL (public community posts, which stay as "[deleted
-member]"). The account's mail has no such key and is deleted here.
+member]"). The account's mail has no such key and is deleted here, and on SQLite the
+write-ahead log is emptied afterwards so the deleted text does not linger in it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..areas import EXPORT_SECTIONS, resolve
+from ..database import truncate_wal
 from ..models.accounts import User
 from ..models.newsletter import NewsletterDelivery, NewsletterSubscriber
 from . import accounts, outbox
@@ -79,3 +81,4 @@ def delete_account(session: Session, user: User, password: str, hash_method: str
     accounts.delete_account(session, user, password, hash_method)
     outbox.delete_account_mail(session, account_id=user_id, address=address, message_ids=newsletter_mail)
     session.commit()
+    truncate_wal(session.get_bind())
