@@ -28,7 +28,8 @@ TARGET = 0.35
 
 def build_database(url: str) -> None:
     from config import DevelopmentConfig
-    from webapp import create_app, search_setup
+    from webapp import create_app
+    from webapp.core import search_setup
     from webapp.extensions import db
     from webapp.services import content_loader
 

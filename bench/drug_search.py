@@ -115,7 +115,7 @@ def main() -> None:
         from webapp.services import drug_catalog, drug_loader, drug_search, drugsatfda_import
 
         if not args.reuse:
-            from webapp import search_setup
+            from webapp.core import search_setup
 
             db.drop_all()
             db.create_all()

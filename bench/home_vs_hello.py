@@ -34,7 +34,8 @@ def build_database(url: str) -> None:
     from sqlalchemy import select
 
     from config import DevelopmentConfig
-    from webapp import create_app, search_setup
+    from webapp import create_app
+    from webapp.core import search_setup
     from webapp.extensions import db
     from webapp.models.community import CommunityGroup, CommunityMembership
     from webapp.models.drugs import Drug

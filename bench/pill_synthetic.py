@@ -87,8 +87,8 @@ def load(database_url: str, count: int, batch: int = 5000) -> None:
 
     from config import TestConfig
     from webapp import create_app
+    from webapp.core.db_types import utcnow
     from webapp.extensions import db
-    from webapp.models._types import utcnow
     from webapp.models.pills import Pill, PillImprintKey
     from webapp.services.pill_search import imprint_key_rows
 

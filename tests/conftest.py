@@ -17,8 +17,9 @@ from sqlalchemy import create_engine, select, text
 
 from config import TestConfig
 from webapp import create_app
+from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
-from webapp.models import OutboxMessage, User
+from webapp.models import User
 from webapp.services import passwords
 
 PASSWORD = "correct horse battery"  # 21 characters, not in the common list
@@ -73,7 +74,7 @@ def _schema(database_url):
 
 def _install_search_objects(app) -> None:
     """Database objects the models cannot express (full-text indexes), made by the same code as the migrations."""
-    from webapp import search_setup
+    from webapp.core import search_setup
 
     search_setup.install(db.engine)
 
@@ -85,7 +86,7 @@ def _empty_all_tables() -> None:
     else:
         for table in tables:
             db.session.execute(text(f'DELETE FROM "{table}"'))
-    from webapp import search_setup
+    from webapp.core import search_setup
 
     search_setup.clear(db.session)
     db.session.commit()

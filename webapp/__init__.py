@@ -12,9 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import Config, ProductionConfig, config_for_env
-
-from . import database, mailer, security
-from .extensions import csrf, db, limiter, login_manager, migrate
+from webapp import database, security
+from webapp.core import mailer
+from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_DATABASE_INT = 2**31 - 1  # PostgreSQL INTEGER; SQLite's limit is higher
@@ -86,7 +86,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (register every table with the metadata)
+    from webapp import models  # noqa: F401  (register every table with the metadata)
 
     db.init_app(app)
     database.init_app(app, db)
@@ -133,25 +133,25 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .blueprints import all_blueprints
+    from webapp.blueprints import all_blueprints
 
     for blueprint in all_blueprints():
         app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .errors import register
+    from webapp.errors import register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .templating import register
+    from webapp.templating import register
 
     register(app)
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import register
+    from webapp.cli import register
 
     register(app)

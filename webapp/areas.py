@@ -34,8 +34,8 @@ EXPORT_SECTIONS = [
 ]
 
 # Full-text search objects: functions (connection) -> None and (session) -> None.
-SEARCH_INSTALLERS = ["webapp.services.site_search:install"]
-SEARCH_CLEARERS = ["webapp.services.site_search:clear"]
+SEARCH_INSTALLERS = ["webapp.core.search:install"]
+SEARCH_CLEARERS = ["webapp.core.search:clear"]
 
 # CLI modules: each defines register(app, import_group) adding its commands; the shared
 # `flask import ...` group is passed in so every importer sits under one name.

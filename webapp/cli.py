@@ -8,9 +8,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from .areas import CLI_MODULES, resolve
-from .extensions import db
-from .services import accounts, outbox
+from webapp.areas import CLI_MODULES, resolve
+from webapp.core import outbox
+from webapp.extensions import db
+from webapp.services import accounts
 
 import_cli = AppGroup("import", help="Import real reference data (idempotent; safe to re-run).")
 
@@ -30,7 +31,7 @@ def register(app: Flask) -> None:
 @with_appcontext
 def seed_command() -> None:
     """Load the embedded default data (safe to run again)."""
-    from .seeding import run_seed
+    from webapp.seeding import run_seed
 
     run_seed(db.session, click.echo)
     click.echo("Seed complete.")
@@ -76,7 +77,7 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 @click.option("--limit", default=500, show_default=True, help="At most this many messages in one run.")
 def deliver(limit: int) -> None:
     """Send due messages from the outbox (retries with back-off, never twice)."""
-    from .mailer import sender_for_app
+    from webapp.core.mailer import sender_for_app
 
     def progress(done: int, total: int) -> None:
         if done == total or done % 50 == 0:

@@ -105,7 +105,7 @@ def engine_options(uri: str, base: dict) -> dict:
 
 def render_migration_item(type_, obj, autogen_context):
     """Write our UTC column type into migrations as the plain DateTime(timezone=True) it stores."""
-    from .models._types import UTCDateTime
+    from webapp.core.db_types import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
@@ -113,8 +113,8 @@ def render_migration_item(type_, obj, autogen_context):
 
 
 def include_in_migrations(name, type_, parent_names) -> bool:
-    """Autogenerate ignores the full-text search objects made by webapp.search_setup."""
-    from .search_setup import is_search_object
+    """Autogenerate ignores the full-text search objects made by webapp.core.search_setup."""
+    from webapp.core.search_setup import is_search_object
 
     return not is_search_object(name)
 

@@ -26,8 +26,8 @@ RETRY_AFTER_SECONDS = 30
 
 
 def _end_database_session() -> None:
-    from .database import discard_session
-    from .extensions import db
+    from webapp.database import discard_session
+    from webapp.extensions import db
 
     discard_session(db.session)
 

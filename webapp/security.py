@@ -13,8 +13,8 @@ from urllib.parse import urljoin, urlsplit
 from flask import Flask, Response, abort, g, request
 from werkzeug.exceptions import BadRequest
 
-from . import database
-from .errors import wants_json
+from webapp import database
+from webapp.errors import wants_json
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

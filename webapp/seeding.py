@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from .areas import SEED_STEPS, resolve
+from webapp.areas import SEED_STEPS, resolve
 
 
 def run_seed(session: Session, echo: Callable[[str], None]) -> None:

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from flask import Flask, request
 from flask_login import current_user
 
-from .areas import HEADER_COUNTERS, resolve
-from .security import csp_nonce
+from webapp.areas import HEADER_COUNTERS, resolve
+from webapp.security import csp_nonce
 
 FONT_SIZES = ("smaller", "default", "larger")
 

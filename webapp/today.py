@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from flask import current_app, g, session, url_for
 from flask_login import current_user
 
-from .extensions import db
-from .services import personalisation
+from webapp.extensions import db
+from webapp.services import personalisation
 
 VISITOR_SESSION_KEY = "reads"
 
@@ -60,7 +60,7 @@ def sidebar_cards(editorial, *, exclude: tuple[str, str] | None = None, limit: i
 
     Anonymous article pages are served from a per-worker cache, so visitors always get the
     editorial picks there; their own reading history shapes their home page instead."""
-    from .services.content_queries import Card
+    from webapp.services.content_queries import Card
 
     if not current_user.is_authenticated:
         return editorial()

@@ -18,9 +18,10 @@ from werkzeug.serving import make_server
 
 from config import TestConfig
 from tests.conftest import PASSWORD, reset_postgres_schema, with_search_path
-from webapp import create_app, search_setup
+from webapp import create_app
+from webapp.core import search_setup
+from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
-from webapp.models import OutboxMessage
 from webapp.seeding import run_seed
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -228,7 +228,7 @@ def test_signed_in_readers_and_text_size_are_never_served_someone_elses_page(cli
 def test_a_content_sync_reaches_the_cached_page(app, client, loaded, tmp_path, monkeypatch):
     import shutil
 
-    from webapp import page_cache
+    from webapp.core import page_cache
 
     assert "Localized Disease" in client.get(ARTICLE).get_data(as_text=True)
     folder = tmp_path / "content"
@@ -263,7 +263,7 @@ def test_search_can_show_one_kind_only(page):
 def test_an_article_removed_by_a_content_sync_is_gone_from_the_cache_too(app, client, loaded, tmp_path, monkeypatch):
     import shutil
 
-    from webapp import page_cache
+    from webapp.core import page_cache
 
     assert client.get(ARTICLE).status_code == 200
     folder = tmp_path / "content"

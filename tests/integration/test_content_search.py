@@ -1,11 +1,11 @@
-"""The shared site search (webapp.services.site_search) on the test database (SQLite or PostgreSQL)."""
+"""The shared site search (webapp.core.search) on the test database (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
 import pytest
 
+from webapp.core import search as site_search
 from webapp.extensions import db
-from webapp.services import site_search
 
 NASTY_QUERIES = [
     "",

@@ -6,9 +6,10 @@ import shutil
 
 from sqlalchemy import func, select
 
+from webapp.core import search as site_search
 from webapp.extensions import db
 from webapp.models.content import Article, HealthCenter
-from webapp.services import content_loader, site_search
+from webapp.services import content_loader
 
 
 def _copy_content(tmp_path):

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from webapp.core import outbox
+from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
-from webapp.models import OutboxMessage
-from webapp.services import outbox
 
 
 def _queue(app, count=1):

@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import running_smtp_server
+from webapp.core import outbox
+from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
-from webapp.models import OutboxMessage
-from webapp.services import outbox
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 12

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD
 from tests.integration.concurrency import waits_for
 from tests.integration.mymeds_helpers import make_reference, shown_version
+from webapp.core.edit_conflicts import conflict_message
 from webapp.extensions import db
 from webapp.models.mymeds import MedProfile, SavedMedicine
 from webapp.services import mymeds_profiles as profiles_service
-from webapp.services.edit_conflicts import conflict_message
 from webapp.services.mymeds_profiles import MedicineDetails, MyMedsError, ProfileData
 
 

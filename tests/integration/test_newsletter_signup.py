@@ -11,9 +11,10 @@ from sqlalchemy import select
 from config import TestConfig
 from tests.conftest import first_link
 from webapp import create_app
+from webapp.core import tokens
 from webapp.extensions import db
 from webapp.models.newsletter import NewsletterSubscriber, NewsletterTopic
-from webapp.services import newsletter_seed, newsletter_signup, tokens
+from webapp.services import newsletter_seed, newsletter_signup
 
 
 @pytest.fixture

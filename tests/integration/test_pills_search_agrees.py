@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import bindparam, insert, select, text
 
 from bench.pill_synthetic import synthetic_rows
+from webapp.core.db_types import utcnow
 from webapp.extensions import db
-from webapp.models._types import utcnow
 from webapp.models.pills import Pill, PillImprintKey
 from webapp.services import pill_imprint as imp
 from webapp.services import pill_match as pm

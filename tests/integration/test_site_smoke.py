@@ -27,7 +27,8 @@ from werkzeug.routing import IntegerConverter
 
 from config import TestConfig
 from tests.conftest import PASSWORD, drop_postgres_schema, reset_postgres_schema, with_search_path
-from webapp import create_app, search_setup
+from webapp import create_app
+from webapp.core import search_setup
 from webapp.extensions import db
 from webapp.seeding import run_seed
 from webapp.services import passwords

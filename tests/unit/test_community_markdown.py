@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp.services import markdown_safe
+from webapp.core import markdown_safe
 
 SHARED = Path(__file__).parents[2].parent / "shared"
 BLNS = SHARED / "data" / "blns" / "blns.json"

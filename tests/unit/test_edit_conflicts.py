@@ -1,6 +1,6 @@
 """The fingerprint that spots an edit made elsewhere while a form was open."""
 
-from webapp.services import edit_conflicts as ec
+from webapp.core import edit_conflicts as ec
 
 
 def test_same_values_same_fingerprint_and_no_conflict():

@@ -9,8 +9,10 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from webapp import database
+from webapp.core import tokens
+from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
-from webapp.models import OutboxMessage, User
+from webapp.models import User
 from webapp.models.newsletter import (
     NewsletterDelivery,
     NewsletterIssue,
@@ -19,7 +21,7 @@ from webapp.models.newsletter import (
     NewsletterTopic,
 )
 from webapp.services import newsletter_compose as compose
-from webapp.services import newsletter_seed, newsletter_send, newsletter_signup, tokens
+from webapp.services import newsletter_seed, newsletter_send, newsletter_signup
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 SECRET = "unit-secret"

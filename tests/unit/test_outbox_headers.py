@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from webapp.models.mail import OutboxMessage
-from webapp.services.outbox import ACCOUNT_KEY, build_email
+from webapp.core.outbox import ACCOUNT_KEY, build_email
+from webapp.core.outbox_models import OutboxMessage
 
 
 def _wire(headers: dict) -> bytes:

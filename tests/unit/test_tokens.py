@@ -1,6 +1,6 @@
 import pytest
 
-from webapp.services import tokens
+from webapp.core import tokens
 
 SECRET = "unit-test-secret"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from ..areas import BLUEPRINT_PACKAGES, module_exists
+from webapp.areas import BLUEPRINT_PACKAGES, module_exists
 
 
 def all_blueprints() -> list:

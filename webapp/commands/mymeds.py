@@ -8,10 +8,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ..extensions import db
-from ..services import outbox
-from ..services.mymeds_alerts import MAIL_CATEGORY
-from ..services.recall_import import RecallFileError
+from webapp.core import outbox
+from webapp.extensions import db
+from webapp.services.mymeds_alerts import MAIL_CATEGORY
+from webapp.services.recall_import import RecallFileError
 
 alerts_cli = AppGroup("alerts", help="FDA recall alerts for My Medicine.")
 
@@ -22,7 +22,7 @@ def alerts_url() -> str:
 
 def import_and_notify(session, path: Path, url: str, echo=lambda _m: None) -> dict:
     """Import a recall file, match it to saved medicines and notify subscribers; one transaction."""
-    from ..services import mymeds_alerts, recall_import, recall_match
+    from webapp.services import mymeds_alerts, recall_import, recall_match
 
     report = recall_import.import_file(session, path, echo)
     matches = recall_match.match_recalls(session, report.recall_ids)
@@ -49,7 +49,7 @@ def import_recalls(file: Path) -> None:
 @click.option("--limit", default=500, show_default=True, help="At most this many emails in one run.")
 def send_alerts(limit: int) -> None:
     """Deliver pending recall-alert emails from the outbox (never twice)."""
-    from ..mailer import sender_for_app
+    from webapp.core.mailer import sender_for_app
 
     report = outbox.deliver_pending(db.session, sender_for_app(), current_app.config["MAIL_DEFAULT_SENDER"],
                                     limit=limit, category=MAIL_CATEGORY)

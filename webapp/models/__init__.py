@@ -4,8 +4,8 @@ create_all see the whole schema; one module per domain area."""
 from importlib import import_module
 from pkgutil import iter_modules
 
-from .accounts import ROLES, User
-from .mail import OutboxMessage
+from webapp.core.outbox_models import OutboxMessage
+from webapp.models.accounts import ROLES, User
 
 for _module in iter_modules(__path__):
     if not _module.name.startswith("_"):

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._types import UTCDateTime, utcnow
+from webapp.core.db_types import UTCDateTime, utcnow
+from webapp.extensions import db
 
 ARTICLE_KINDS = ("pdq-summary", "feature", "expert-perspective")
 KIND_LABELS = {"pdq-summary": "PDQ summaries", "feature": "Features", "expert-perspective": "Expert perspectives"}

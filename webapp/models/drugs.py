@@ -25,8 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._types import UTCDateTime, utcnow
+from webapp.core.db_types import UTCDateTime, utcnow
+from webapp.extensions import db
 
 DRUG_KINDS = ("prescription", "otc", "vitamin", "supplement")
 KIND_LABELS = {

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._types import UTCDateTime, utcnow
+from webapp.core.db_types import UTCDateTime, utcnow
+from webapp.extensions import db
 
 RELATIONSHIPS = ("self", "partner", "child", "parent", "grandparent", "sibling", "other-family", "friend", "other")
 RELATIONSHIP_LABELS = {

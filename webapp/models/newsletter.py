@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._types import UTCDateTime, utcnow
+from webapp.core.db_types import UTCDateTime, utcnow
+from webapp.extensions import db
 
 SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed")
 ISSUE_STATUSES = ("sending", "sent")

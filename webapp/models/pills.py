@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._types import UTCDateTime, utcnow
+from webapp.core.db_types import UTCDateTime, utcnow
+from webapp.extensions import db
 
 PILL_SOURCES = ("spl", "pillbox", "seed")
 IMPRINT_KEY_KINDS = ("full", "token")

@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..areas import EXPORT_SECTIONS, resolve
-from ..database import truncate_wal
-from ..models.accounts import User
-from ..models.newsletter import NewsletterDelivery, NewsletterSubscriber
-from . import accounts, outbox
+from webapp.areas import EXPORT_SECTIONS, resolve
+from webapp.core import outbox
+from webapp.database import truncate_wal
+from webapp.models.accounts import User
+from webapp.models.newsletter import NewsletterDelivery, NewsletterSubscriber
+from webapp.services import accounts
 
 Section = Callable[[Session, User], Any]
 

@@ -10,9 +10,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..areas import EMAIL_CHANGE_HOOKS, resolve
-from ..models.accounts import ROLES, User, new_session_token
-from . import passwords
+from webapp.areas import EMAIL_CHANGE_HOOKS, resolve
+from webapp.models.accounts import ROLES, User, new_session_token
+from webapp.services import passwords
 
 
 class AccountError(Exception):

@@ -35,8 +35,8 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models.drugs import Drug, DrugName, drug_ingredients
-from .interactions import Medicine
+from webapp.models.drugs import Drug, DrugName, drug_ingredients
+from webapp.services.interactions import Medicine
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "allergy_classes.yaml"
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models.community import (
+from webapp.models.community import (
     CommunityGroup,
     CommunityInvitation,
     CommunityMembership,

@@ -14,8 +14,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from ..models.accounts import User
-from ..models.community import (
+from webapp.core import markdown_safe
+from webapp.core import search as site_search
+from webapp.models.accounts import User
+from webapp.models.community import (
     CommunityGroup,
     CommunityMembership,
     CommunityPost,
@@ -24,9 +26,8 @@ from ..models.community import (
     CommunityVote,
     CommunityWatch,
 )
-from . import community_notifications as notifications
-from . import markdown_safe, site_search
-from .community_rules import (
+from webapp.services import community_notifications as notifications
+from webapp.services.community_rules import (
     CommunityError,
     Standing,
     can_see_post_body,
@@ -539,7 +540,7 @@ def post_for_update(session: Session, post_id: int) -> CommunityPost | None:
 
 
 def edit_post(session: Session, user: User, post: CommunityPost, body: str, title: str | None = None) -> CommunityPost:
-    from .community_rules import can_edit
+    from webapp.services.community_rules import can_edit
 
     if not can_edit(user, post, _now()):
         raise CommunityError("You can edit your post for 30 minutes after posting. After that, post a reply or ask a moderator.", "body", 403)
@@ -562,7 +563,7 @@ def edit_post(session: Session, user: User, post: CommunityPost, body: str, titl
 
 def delete_post(session: Session, user: User, post: CommunityPost) -> None:
     """The author (or a moderator) deletes a post; a "[deleted]" placeholder stays where others replied."""
-    from .community_rules import can_delete
+    from webapp.services.community_rules import can_delete
 
     if not can_delete(user, post):
         raise CommunityError("You can only delete your own posts.", status=403)
@@ -759,11 +760,11 @@ class PerspectiveArticle:
 
 def expert_perspective_articles(session: Session, limit: int = 20) -> list[PerspectiveArticle]:
     """Health-center articles of kind "expert perspective" (none while the content area is absent)."""
-    from ..areas import module_exists
+    from webapp.areas import module_exists
 
     if not module_exists("webapp.models.content"):
         return []
-    from ..models.content import Article, HealthCenter
+    from webapp.models.content import Article, HealthCenter
 
     rows = session.execute(
         select(Article, HealthCenter.slug).join(HealthCenter, HealthCenter.id == Article.center_id)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import markdown_safe
+from webapp.core import markdown_safe
 
 EDIT_WINDOW = timedelta(minutes=30)
 TITLE_MAX = 150

@@ -26,9 +26,10 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models.content import ARTICLE_KINDS, AUDIENCES, Article, HealthCenter
-from . import content_render, site_search
-from .content_render import RelatedCard, RenderError
+from webapp.core import search as site_search
+from webapp.models.content import ARTICLE_KINDS, AUDIENCES, Article, HealthCenter
+from webapp.services import content_render
+from webapp.services.content_render import RelatedCard, RenderError
 
 CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
 CENTERS_FILE = "centers.yaml"

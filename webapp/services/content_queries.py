@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from ..models.content import ARTICLE_KINDS, KIND_LABELS, Article, HealthCenter
-from .content_loader import LEVELS_PATH, article_path
+from webapp.models.content import ARTICLE_KINDS, KIND_LABELS, Article, HealthCenter
+from webapp.services.content_loader import LEVELS_PATH, article_path
 
 
 @dataclass(frozen=True)

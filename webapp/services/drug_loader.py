@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models.drugs import (
+from webapp.models.drugs import (
     DRUG_KINDS,
     Condition,
     ConditionSynonym,
@@ -31,7 +31,7 @@ from ..models.drugs import (
     drug_conditions,
     drug_ingredients,
 )
-from . import drug_search
+from webapp.services import drug_search
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -454,10 +454,10 @@ def _plain(*parts) -> str:
 def index_site_search(session: Session) -> int:
     """Put every drug and condition page into the shared site search (when that area
     exists); pages whose data file went away are pruned. Returns how many were indexed."""
-    from ..areas import resolve
+    from webapp.areas import resolve
 
-    index_document = resolve("webapp.services.site_search:index_document")
-    remove_kind = resolve("webapp.services.site_search:remove_kind")
+    index_document = resolve("webapp.core.search:index_document")
+    remove_kind = resolve("webapp.core.search:remove_kind")
     if index_document is None or remove_kind is None:
         return 0
     drugs = session.execute(select(Drug).options(selectinload(Drug.names))).scalars().all()
@@ -504,7 +504,7 @@ def _load(session: Session, data_dir: Path, echo: Callable[[str], None]) -> dict
     session.flush()
 
     session.expire_all()  # read back relationships in their stored order
-    from .drugsatfda_import import link_products_to_drugs
+    from webapp.services.drugsatfda_import import link_products_to_drugs
 
     linked = link_products_to_drugs(session)
     added, removed = drug_search.sync_terms(session, ("drug", "condition"), reference_search_terms(session))

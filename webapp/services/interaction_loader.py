@@ -17,8 +17,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models.drugs import Ingredient
-from .interactions import KnowledgeBase, KnowledgeBaseError, build_knowledge_base
+from webapp.models.drugs import Ingredient
+from webapp.services.interactions import KnowledgeBase, KnowledgeBaseError, build_knowledge_base
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 FILES = ("drug_classes.yaml", "interactions.yaml", "drug_conditions.yaml")

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ..models.accounts import User
-from ..models.mymeds import AlertSubscription, MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
-from . import outbox
+from webapp.core import outbox
+from webapp.models.accounts import User
+from webapp.models.mymeds import AlertSubscription, MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
 
 MAIL_CATEGORY = "recall-alert"
 
@@ -33,7 +33,7 @@ def classification_meaning(classification: str) -> str:
 
 def unread_count(user) -> int:
     """The header badge: one indexed COUNT (user_id, read_at)."""
-    from ..extensions import db
+    from webapp.extensions import db
 
     return db.session.execute(
         select(func.count()).select_from(MedNotification)

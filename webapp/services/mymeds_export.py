@@ -8,8 +8,8 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models.mymeds import MedNotification, MedProfile, SavedMedicine
-from .mymeds_alerts import subscription_state
+from webapp.models.mymeds import MedNotification, MedProfile, SavedMedicine
+from webapp.services.mymeds_alerts import subscription_state
 
 CSV_COLUMNS = ["name", "status", "strength", "how_taken", "started_on", "stopped_on", "ingredients", "ndc", "notes"]
 

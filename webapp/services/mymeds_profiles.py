@@ -14,11 +14,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models.accounts import User
-from ..models.drugs import Drug, DrugName, Ingredient, Product, ProductIngredient
-from ..models.mymeds import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
-from ..models.pills import Pill
-from .interactions import InteractionReport, KnowledgeBase, Medicine, check_interactions
+from webapp.models.accounts import User
+from webapp.models.drugs import Drug, DrugName, Ingredient, Product, ProductIngredient
+from webapp.models.mymeds import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
+from webapp.models.pills import Pill
+from webapp.services.interactions import InteractionReport, KnowledgeBase, Medicine, check_interactions
 
 MAX_PROFILES = 20
 MAX_MEDICINES = 100  # per profile

@@ -16,7 +16,7 @@ from markupsafe import escape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..areas import module_exists, resolve
+from webapp.areas import module_exists, resolve
 
 Link = Callable[[str, dict], "str | None"]
 
@@ -71,7 +71,7 @@ def articles_since(session: Session, since: datetime, link: Link, *, center_word
                    exclude_center_words: Iterable[str] = (), text_words: Iterable[str] = ()) -> list[Item]:
     if not module_exists("webapp.models.content"):
         return []
-    from ..models.content import Article, HealthCenter
+    from webapp.models.content import Article, HealthCenter
 
     stmt = (select(Article, HealthCenter).join(HealthCenter, Article.center_id == HealthCenter.id)
             .where(Article.created_at >= since).order_by(Article.created_at.desc(), Article.id).limit(ARTICLE_LIMIT))
@@ -94,7 +94,7 @@ def articles_since(session: Session, since: datetime, link: Link, *, center_word
 def recalls_since(session: Session, since: datetime, link: Link) -> list[Item]:
     if not module_exists("webapp.models.mymeds"):
         return []
-    from ..models.mymeds import Recall
+    from webapp.models.mymeds import Recall
 
     # New on our site since the date; a bulk import of old reports is not news.
     recent = (since - RECALL_MAX_AGE).date()
@@ -118,7 +118,7 @@ def recalls_since(session: Session, since: datetime, link: Link) -> list[Item]:
 def top_threads_since(session: Session, since: datetime, link: Link, *, group_words: Iterable[str] = ()) -> list[Item]:
     if not module_exists("webapp.models.community"):
         return []
-    from ..models.community import CommunityGroup, CommunityThread
+    from webapp.models.community import CommunityGroup, CommunityThread
 
     stmt = (select(CommunityThread, CommunityGroup).join(CommunityGroup, CommunityThread.group_id == CommunityGroup.id)
             .where(CommunityThread.created_at >= since, CommunityThread.status == "visible",

@@ -17,17 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models.accounts import User
-from ..models.newsletter import (
-    NewsletterDelivery,
-    NewsletterIssue,
-    NewsletterSubscriber,
-    NewsletterSubscription,
-    NewsletterTopic,
-)
-from . import newsletter_compose as compose_mod
-from .newsletter_signup import manage_token
-from .outbox import queue_mail
+from webapp.core.outbox import queue_mail
+from webapp.models.accounts import User
+from webapp.models.newsletter import NewsletterDelivery, NewsletterIssue, NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
+from webapp.services import newsletter_compose as compose_mod
+from webapp.services.newsletter_signup import manage_token
 
 DEFAULT_WINDOW = timedelta(days=30)  # the first issue of a topic covers this much
 PREVIOUS_ISSUES_CHECKED = 50

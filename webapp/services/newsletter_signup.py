@@ -7,7 +7,7 @@ The rules that keep mail wanted and addresses private:
   address through a link sent to it (the link carries the topics asked for);
 - a confirmation email goes out at most once an hour per address.
 
-Links are signed tokens (webapp.services.tokens); the caller passes the secret key in.
+Links are signed tokens (webapp.core.tokens); the caller passes the secret key in.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models.accounts import User
-from ..models.newsletter import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
-from . import tokens
-from .account_mail import Mail
+from webapp.core import tokens
+from webapp.models.accounts import User
+from webapp.models.newsletter import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
+from webapp.services.account_mail import Mail
 
 CONFIRM_PURPOSE = "newsletter-confirm"
 MANAGE_PURPOSE = "newsletter-manage"

@@ -18,9 +18,9 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..areas import module_exists
-from ..models.personalisation import PersonalisationSettings, ReadingHistory
-from .recommend import Alert, Answer, Card, NewsItem, Recommendation, SavedMedicine, Signals, order_news, recommend
+from webapp.areas import module_exists
+from webapp.models.personalisation import PersonalisationSettings, ReadingHistory
+from webapp.services.recommend import Alert, Answer, Card, NewsItem, Recommendation, SavedMedicine, Signals, order_news, recommend
 
 HISTORY_USED = 20           # most recent reads that shape recommendations
 VISITOR_HISTORY_LIMIT = 20  # kept in the visitor's own session cookie, nowhere else
@@ -119,8 +119,8 @@ def _saved_medicines(session: Session, user_id: int) -> tuple[SavedMedicine, ...
         return ()
     from sqlalchemy.orm import selectinload
 
-    from ..models.drugs import Drug, Ingredient
-    from ..models.mymeds import SavedMedicine as SavedRow
+    from webapp.models.drugs import Drug, Ingredient
+    from webapp.models.mymeds import SavedMedicine as SavedRow
 
     rows = session.execute(
         select(SavedRow.name, SavedRow.drug_id, SavedRow.ingredients)
@@ -153,7 +153,7 @@ def _saved_medicines(session: Session, user_id: int) -> tuple[SavedMedicine, ...
 def member_groups(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
     if not module_exists("webapp.models.community"):
         return ()
-    from ..models.community import CommunityGroup, CommunityMembership
+    from webapp.models.community import CommunityGroup, CommunityMembership
 
     rows = session.execute(
         select(CommunityGroup.slug, CommunityGroup.name).join(CommunityMembership, CommunityMembership.group_id == CommunityGroup.id)
@@ -166,7 +166,7 @@ def _topics(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
     """Newsletter topics the member confirmed."""
     if not module_exists("webapp.models.newsletter"):
         return ()
-    from ..models.newsletter import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
+    from webapp.models.newsletter import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 
     rows = session.execute(
         select(NewsletterTopic.slug, NewsletterTopic.name)
@@ -181,8 +181,8 @@ def _topics(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
 def _alerts(session: Session, user_id: int, link: Link) -> tuple[Alert, ...]:
     if not module_exists("webapp.models.mymeds") or "mymeds.alerts" not in _endpoints(link):
         return ()
-    from ..models.mymeds import MedNotification, RecallMatch
-    from ..models.mymeds import SavedMedicine as SavedRow
+    from webapp.models.mymeds import MedNotification, RecallMatch
+    from webapp.models.mymeds import SavedMedicine as SavedRow
 
     notifications = list(session.execute(
         select(MedNotification.id, MedNotification.title, MedNotification.created_at,
@@ -213,9 +213,9 @@ def _alerts(session: Session, user_id: int, link: Link) -> tuple[Alert, ...]:
 def _answers(session: Session, user_id: int, link: Link) -> tuple[Answer, ...]:
     if not module_exists("webapp.models.community") or "community.notifications" not in _endpoints(link):
         return ()
-    from ..models.accounts import User
-    from ..models.community import CommunityGroup, CommunityNotification, CommunityThread
-    from .community_posts import readable_threads_clause
+    from webapp.models.accounts import User
+    from webapp.models.community import CommunityGroup, CommunityNotification, CommunityThread
+    from webapp.services.community_posts import readable_threads_clause
 
     # Only threads the member may read today: one who left a private group no longer sees
     # its thread titles, even on notifications from before they left.
@@ -262,7 +262,7 @@ def _group_slugs(session: Session, ids: set) -> dict[int, str]:
     ids = {i for i in ids if isinstance(i, int)}
     if not ids or not module_exists("webapp.models.community"):
         return {}
-    from ..models.community import CommunityGroup
+    from webapp.models.community import CommunityGroup
 
     return dict(session.execute(select(CommunityGroup.id, CommunityGroup.slug).where(CommunityGroup.id.in_(ids))).all())
 
@@ -285,8 +285,8 @@ def _news_tags(item, group_slugs: dict[int, str]) -> set[str]:
 def _article_cards(session: Session, link: Link) -> list[Card]:
     if not module_exists("webapp.models.content"):
         return []
-    from ..models.content import Article
-    from .content_queries import url_of
+    from webapp.models.content import Article
+    from webapp.services.content_queries import url_of
 
     cards = []
     for article in session.execute(select(Article)).scalars():
@@ -304,7 +304,7 @@ def _drug_cards(session: Session, link: Link) -> list[Card]:
         return []
     from sqlalchemy.orm import selectinload
 
-    from ..models.drugs import Drug, Ingredient
+    from webapp.models.drugs import Drug, Ingredient
 
     cards = []
     drugs = session.execute(
@@ -321,7 +321,7 @@ def _drug_cards(session: Session, link: Link) -> list[Card]:
 def _group_cards(session: Session, link: Link) -> list[Card]:
     if not module_exists("webapp.models.community") or "community.group" not in _endpoints(link):
         return []
-    from ..models.community import CommunityGroup
+    from webapp.models.community import CommunityGroup
 
     cards = []
     for group in session.execute(
@@ -335,7 +335,7 @@ def _group_cards(session: Session, link: Link) -> list[Card]:
 def _thread_cards(session: Session, link: Link, now: datetime) -> list[Card]:
     if not module_exists("webapp.models.community") or "community.thread" not in _endpoints(link):
         return []
-    from ..models.community import CommunityGroup, CommunityThread
+    from webapp.models.community import CommunityGroup, CommunityThread
 
     rows = session.execute(
         select(CommunityThread, CommunityGroup.slug)
@@ -383,20 +383,20 @@ def _fingerprint_parts(user_id) -> list:
         _summary(PersonalisationSettings.user_id, PersonalisationSettings.updated_at, PersonalisationSettings.user_id == user_id),
     ]
     if module_exists("webapp.models.mymeds"):
-        from ..models.mymeds import MedNotification
-        from ..models.mymeds import SavedMedicine as SavedRow
+        from webapp.models.mymeds import MedNotification
+        from webapp.models.mymeds import SavedMedicine as SavedRow
 
         parts.append(_summary(SavedRow.id, SavedRow.updated_at, SavedRow.user_id == user_id))
         parts.append(_summary(MedNotification.id, MedNotification.id,
                               MedNotification.user_id == user_id, MedNotification.read_at.is_(None)))
     if module_exists("webapp.models.community"):
-        from ..models.community import CommunityMembership, CommunityNotification
+        from webapp.models.community import CommunityMembership, CommunityNotification
 
         parts.append(_summary(CommunityMembership.id, CommunityMembership.id, CommunityMembership.user_id == user_id))
         parts.append(_summary(CommunityNotification.id, CommunityNotification.id,
                               CommunityNotification.user_id == user_id, CommunityNotification.read_at.is_(None)))
     if module_exists("webapp.models.newsletter"):
-        from ..models.newsletter import NewsletterSubscriber, NewsletterSubscription
+        from webapp.models.newsletter import NewsletterSubscriber, NewsletterSubscription
 
         parts.append(_summary(NewsletterSubscriber.id, NewsletterSubscriber.status, NewsletterSubscriber.user_id == user_id))
         parts.append(_summary(NewsletterSubscription.topic_id, NewsletterSubscription.created_at,

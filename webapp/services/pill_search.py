@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from ..models.pills import Pill, PillImprintKey
-from . import pill_imprint as imp
-from . import pill_match as pm
+from webapp.models.pills import Pill, PillImprintKey
+from webapp.services import pill_imprint as imp
+from webapp.services import pill_match as pm
 
 PER_PAGE = 20
 MAX_PAGE = 500

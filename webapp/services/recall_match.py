@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models.mymeds import Recall, RecallMatch, SavedMedicine
-from .drugsatfda_import import SALT_WORDS
-from .recall_import import canonical_ndc
+from webapp.models.mymeds import Recall, RecallMatch, SavedMedicine
+from webapp.services.drugsatfda_import import SALT_WORDS
+from webapp.services.recall_import import canonical_ndc
 
 FORM_WORDS = frozenset([
     "tablet", "tablets", "capsule", "capsules", "caplet", "caplets", "usp", "injection", "injectable", "oral",

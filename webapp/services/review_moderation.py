@@ -16,13 +16,13 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from ..models._types import utcnow
-from ..models.accounts import User
-from ..models.community import CommunityModerationAction
-from ..models.drugs import Review, ReviewReport
-from . import community_notifications as notifications
-from .community_rules import CommunityError, is_moderator
-from .reviews import REPORT_REASON_LABELS
+from webapp.core.db_types import utcnow
+from webapp.models.accounts import User
+from webapp.models.community import CommunityModerationAction
+from webapp.models.drugs import Review, ReviewReport
+from webapp.services import community_notifications as notifications
+from webapp.services.community_rules import CommunityError, is_moderator
+from webapp.services.reviews import REPORT_REASON_LABELS
 
 ACTIONS = ("dismiss", "hide", "restore")
 REASON_MAX = 500

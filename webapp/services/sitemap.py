@@ -44,7 +44,7 @@ def _day(value: date | datetime | None) -> date | None:
 
 
 def _content(session: Session) -> Iterator[Entry]:
-    from ..models.content import Article, HealthCenter
+    from webapp.models.content import Article, HealthCenter
 
     for center in session.execute(select(HealthCenter).order_by(HealthCenter.slug)).scalars():
         yield Entry("content.center", {"slug": center.slug}, _day(center.updated_at))
@@ -55,7 +55,7 @@ def _content(session: Session) -> Iterator[Entry]:
 
 
 def _drugs(session: Session) -> Iterator[Entry]:
-    from ..models.drugs import Condition, Drug
+    from webapp.models.drugs import Condition, Drug
 
     for slug, updated_at in session.execute(select(Drug.slug, Drug.updated_at).order_by(Drug.slug)):
         yield Entry("drugs.detail", {"slug": slug}, _day(updated_at))
@@ -64,7 +64,7 @@ def _drugs(session: Session) -> Iterator[Entry]:
 
 
 def _groups(session: Session) -> Iterator[Entry]:
-    from ..models.community import CommunityGroup
+    from webapp.models.community import CommunityGroup
 
     public = (CommunityGroup.status == "approved") & (CommunityGroup.visibility == "public")
     for slug in session.execute(select(CommunityGroup.slug).where(public).order_by(CommunityGroup.slug)).scalars():
@@ -72,14 +72,14 @@ def _groups(session: Session) -> Iterator[Entry]:
 
 
 def _public_threads():
-    from ..models.community import CommunityThread
-    from .community_posts import visible_threads_stmt
+    from webapp.models.community import CommunityThread
+    from webapp.services.community_posts import visible_threads_stmt
 
     return visible_threads_stmt(None).with_only_columns(CommunityThread.id, CommunityThread.last_activity_at), CommunityThread.id
 
 
 def _pills():
-    from ..models.pills import Pill
+    from webapp.models.pills import Pill
 
     return select(Pill.id, Pill.updated_at), Pill.id
 

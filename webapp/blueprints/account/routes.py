@@ -7,13 +7,13 @@ import json
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
-from ... import mailer
-from ...core.links import site_url_for
-from ...database import immediate_transactions
-from ...extensions import db, limiter
-from ...security import no_store
-from ...services import account_data, account_mail, accounts, personalisation, tokens
-from .forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
+from webapp.blueprints.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
+from webapp.core import mailer, tokens
+from webapp.core.links import site_url_for
+from webapp.database import immediate_transactions
+from webapp.extensions import db, limiter
+from webapp.security import no_store
+from webapp.services import account_data, account_mail, accounts, personalisation
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -6,15 +6,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ... import mailer
-from ...core.links import site_url_for
-from ...database import immediate_transactions
-from ...extensions import db, limiter, login_manager
-from ...models.accounts import User
-from ...security import is_safe_next, no_store
-from ...services import account_mail, accounts, tokens
-from ..forms_common import EmptyForm
-from .forms import ForgotPasswordForm, LoginForm, ResendVerificationForm, ResetPasswordForm, SignUpForm
+from webapp.blueprints.auth.forms import ForgotPasswordForm, LoginForm, ResendVerificationForm, ResetPasswordForm, SignUpForm
+from webapp.core import mailer, tokens
+from webapp.core.forms import EmptyForm
+from webapp.core.links import site_url_for
+from webapp.database import immediate_transactions
+from webapp.extensions import db, limiter, login_manager
+from webapp.models.accounts import User
+from webapp.security import is_safe_next, no_store
+from webapp.services import account_mail, accounts
 
 bp = Blueprint("auth", __name__)
 

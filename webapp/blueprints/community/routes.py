@@ -11,19 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from ...core.links import site_url_for
-from ...database import immediate_transactions
-from ...extensions import db, limiter
-from ...models.community import CommunityGroup, CommunityPost, CommunityThread
-from ...security import is_safe_next, no_store
-from ...services import community_invitations as invitations
-from ...services import community_moderation as moderation
-from ...services import community_notifications as notifications
-from ...services import community_posts as posts
-from ...services import review_moderation
-from ...services.community_rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator, posting_block
-from ..forms_common import EmptyForm
-from .forms import (
+from webapp.blueprints.community.forms import (
     AnswerForm,
     AskForm,
     BanForm,
@@ -39,6 +27,18 @@ from .forms import (
     SearchForm,
     SuspendForm,
 )
+from webapp.core.forms import EmptyForm
+from webapp.core.links import site_url_for
+from webapp.database import immediate_transactions
+from webapp.extensions import db, limiter
+from webapp.models.community import CommunityGroup, CommunityPost, CommunityThread
+from webapp.security import is_safe_next, no_store
+from webapp.services import community_invitations as invitations
+from webapp.services import community_moderation as moderation
+from webapp.services import community_notifications as notifications
+from webapp.services import community_posts as posts
+from webapp.services import review_moderation
+from webapp.services.community_rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator, posting_block
 
 bp = Blueprint("community", __name__, url_prefix="/community")
 

@@ -6,13 +6,14 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ...extensions import db
-from ...page_cache import cacheable_request, cached_render
-from ...services import content_queries, site_search
-from ...services.content_loader import SLUG
-from ...services.content_render import END_POINTS, STUDY_DESIGNS
-from ...today import sidebar_cards
-from .forms import SiteSearchForm
+from webapp.blueprints.content.forms import SiteSearchForm
+from webapp.core import search as site_search
+from webapp.core.page_cache import cacheable_request, cached_render
+from webapp.extensions import db
+from webapp.services import content_queries
+from webapp.services.content_loader import SLUG
+from webapp.services.content_render import END_POINTS, STUDY_DESIGNS
+from webapp.today import sidebar_cards
 
 bp = Blueprint("content", __name__)
 

@@ -8,15 +8,15 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
-from ... import MAX_DATABASE_INT
-from ...areas import resolve
-from ...extensions import db, limiter
-from ...models.drugs import KIND_LABELS, Review
-from ...security import no_store
-from ...services import drug_catalog, reviews
-from ..api.params import ParamError, parse_page
-from ..forms_common import EmptyForm
-from .forms import ReportForm, ReviewForm, SearchForm
+from webapp import MAX_DATABASE_INT
+from webapp.areas import resolve
+from webapp.blueprints.api.params import ParamError, parse_page
+from webapp.blueprints.drugs.forms import ReportForm, ReviewForm, SearchForm
+from webapp.core.forms import EmptyForm
+from webapp.extensions import db, limiter
+from webapp.models.drugs import KIND_LABELS, Review
+from webapp.security import no_store
+from webapp.services import drug_catalog, reviews
 
 bp = Blueprint("drugs", __name__)
 
@@ -180,7 +180,7 @@ def product(key: str):
 
 
 def _render_products(slug: str, products: list, selected=None):
-    from ...services.drugsatfda_import import display_name
+    from webapp.services.drugsatfda_import import display_name
 
     title = display_name(products[0].brand_name)
     monographs = drug_catalog.monographs_for_products(db.session, [selected] if selected else products)

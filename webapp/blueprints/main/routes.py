@@ -6,13 +6,13 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from ...extensions import db
-from ...page_cache import cacheable_request, cached_render
-from ...security import is_safe_next
-from ...services import sitemap
-from ...templating import FONT_SIZE_COOKIE, FONT_SIZES
-from ...today import reader_cache_key, today_for_reader
-from .forms import FontSizeForm
+from webapp.blueprints.main.forms import FontSizeForm
+from webapp.core.page_cache import cacheable_request, cached_render
+from webapp.extensions import db
+from webapp.security import is_safe_next
+from webapp.services import sitemap
+from webapp.templating import FONT_SIZE_COOKIE, FONT_SIZES
+from webapp.today import reader_cache_key, today_for_reader
 
 bp = Blueprint("main", __name__)
 

@@ -12,17 +12,25 @@ from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ...database import immediate_transactions
-from ...extensions import csrf, db, limiter
-from ...models.mymeds import RELATIONSHIP_LABELS
-from ...security import no_store
-from ...services import allergy_check, interaction_loader, mymeds_alerts, mymeds_export
-from ...services import mymeds_profiles as profiles_service
-from ...services.interactions import FOODS, SEVERITY_LABELS, Medicine, check_interactions
-from ...services.mymeds_profiles import MAX_CHECK_NAMES, MedicineDetails, MyMedsError, ProfileData
-from ...templating import format_date
-from ..forms_common import EmptyForm
-from .forms import AddMedicineForm, CheckerForm, EditMedicineForm, EditProfileForm, ProfileForm, SaveToListForm, SubscriptionForm
+from webapp.blueprints.mymeds.forms import (
+    AddMedicineForm,
+    CheckerForm,
+    EditMedicineForm,
+    EditProfileForm,
+    ProfileForm,
+    SaveToListForm,
+    SubscriptionForm,
+)
+from webapp.core.forms import EmptyForm
+from webapp.database import immediate_transactions
+from webapp.extensions import csrf, db, limiter
+from webapp.models.mymeds import RELATIONSHIP_LABELS
+from webapp.security import no_store
+from webapp.services import allergy_check, interaction_loader, mymeds_alerts, mymeds_export
+from webapp.services import mymeds_profiles as profiles_service
+from webapp.services.interactions import FOODS, SEVERITY_LABELS, Medicine, check_interactions
+from webapp.services.mymeds_profiles import MAX_CHECK_NAMES, MedicineDetails, MyMedsError, ProfileData
+from webapp.templating import format_date
 
 bp = Blueprint("mymeds", __name__)
 

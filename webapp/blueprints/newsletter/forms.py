@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..forms_common import stripped
+from webapp.core.forms import stripped
 
 
 class TopicsField(SelectMultipleField):

@@ -6,12 +6,12 @@ import hashlib
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
-from ...extensions import db
-from ...services import pill_match as pm
-from ...services import pill_search, pill_svg
-from ...services import pill_vocab as vocab
-from ..api.params import ParamError, parse_page
-from .forms import PillSearchForm
+from webapp.blueprints.api.params import ParamError, parse_page
+from webapp.blueprints.pills.forms import PillSearchForm
+from webapp.extensions import db
+from webapp.services import pill_match as pm
+from webapp.services import pill_search, pill_svg
+from webapp.services import pill_vocab as vocab
 
 bp = Blueprint("pills", __name__)
 
@@ -72,7 +72,7 @@ def index():
 
 
 def _shape_icon_path(shape_name: str) -> str:
-    from ...services.pill_svg import ASPECT, outline_path
+    from webapp.services.pill_svg import ASPECT, outline_path
 
     return outline_path(shape_name, 12, 12, 20, 20 * ASPECT.get(shape_name, 1.0))
 

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
-from ..services import edit_conflicts
+from webapp.core import edit_conflicts
 
 
 class EmptyForm(FlaskForm):

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from flask import abort, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
-from .security import csp_nonce
-from .templating import current_font_size
+from webapp.security import csp_nonce
+from webapp.templating import current_font_size
 
 CSRF_HOLE = "hd-csrf-hole-7c21d"
 NONCE_HOLE = "hd-nonce-hole-7c21d"

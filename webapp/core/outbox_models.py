@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ._types import UTCDateTime, utcnow
+from webapp.core.db_types import UTCDateTime, utcnow
+from webapp.extensions import db
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 # body_text of a message whose subject, text, HTML and headers were removed after the retention
-# period (webapp.services.outbox.remove_old_text); what remains is the delivery record.
+# period (webapp.core.outbox.remove_old_text); what remains is the delivery record.
 TEXT_REMOVED = "(removed after the retention period)"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from .areas import SEARCH_CLEARERS, SEARCH_INSTALLERS, resolve
+from webapp.areas import SEARCH_CLEARERS, SEARCH_INSTALLERS, resolve
 
 SEARCH_PREFIX = "search_"
 
