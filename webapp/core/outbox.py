@@ -53,6 +53,9 @@ class DeliveryReport:
     failed: int
 
 
+LOOK_UP = object()  # queue_mail's default: find the account by the address
+
+
 def queue_mail(
     session: Session,
     *,
@@ -63,13 +66,14 @@ def queue_mail(
     headers: dict[str, str] | None = None,
     category: str = "general",
     domain: str = "healthdesk.local",
-    account_id: int | None = None,
+    account_id: int | None | object = LOOK_UP,
 ) -> OutboxMessage:
     """Add a message to the outbox; the caller's transaction commits it with the change that caused it.
 
-    account_id: the account the message belongs to; by default the account that has the address.
+    account_id: the account the message belongs to (None: no account); by default the
+    account that has the address.
     """
-    if account_id is None:
+    if account_id is LOOK_UP:
         account_id = account_for_address(session, to)
     stored_headers = dict(headers or {})
     if account_id is not None:
