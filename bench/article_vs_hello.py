@@ -29,9 +29,9 @@ TARGET = 0.35
 def build_database(url: str) -> None:
     from config import DevelopmentConfig
     from webapp import create_app
+    from webapp.blueprints.content import loader as content_loader
     from webapp.core import search_setup
     from webapp.extensions import db
-    from webapp.services import content_loader
 
     app = create_app(DevelopmentConfig, {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -16,7 +16,7 @@ BLUEPRINT_PACKAGES = ["main", "auth", "account", "content", "drugs", "pills", "m
 
 # `flask seed` steps, in order (drugs before pills, pills before interactions ...).
 SEED_STEPS = [
-    ("Health center articles", "webapp.services.content_loader:seed"),
+    ("Health center articles", "webapp.blueprints.content.loader:seed"),
     ("Drugs and supplements", "webapp.services.drug_loader:seed"),
     ("Pills", "webapp.services.pill_seed:seed"),
     ("Interaction knowledge base", "webapp.services.interaction_loader:seed"),
@@ -40,7 +40,7 @@ SEARCH_CLEARERS = ["webapp.core.search:clear"]
 # CLI modules: each defines register(app, import_group) adding its commands; the shared
 # `flask import ...` group is passed in so every importer sits under one name.
 CLI_MODULES = [
-    "webapp.commands.content",
+    "webapp.blueprints.content.commands",
     "webapp.commands.drugs",
     "webapp.commands.pills",
     "webapp.commands.mymeds",

@@ -60,7 +60,7 @@ def sidebar_cards(editorial, *, exclude: tuple[str, str] | None = None, limit: i
 
     Anonymous article pages are served from a per-worker cache, so visitors always get the
     editorial picks there; their own reading history shapes their home page instead."""
-    from webapp.services.content_queries import Card
+    from webapp.blueprints.content.queries import Card
 
     if not current_user.is_authenticated:
         return editorial()

@@ -184,10 +184,10 @@ def test_nul_bytes_and_control_characters_in_every_form_never_give_500(app, aske
 
 
 def test_second_opinion_lists_expert_perspective_articles(app, client):
-    pytest.importorskip("webapp.models.content")
+    pytest.importorskip("webapp.blueprints.content.models")
     from datetime import date
 
-    from webapp.models.content import Article, HealthCenter
+    from webapp.blueprints.content.models import Article, HealthCenter
 
     with app.app_context():
         center = HealthCenter(slug="test-center", name="Test Center", topic="Testing", summary="A test center.", content_hash="x")

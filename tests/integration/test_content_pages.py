@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from webapp.blueprints.content import loader as content_loader
 from webapp.extensions import db
-from webapp.services import content_loader
 
 ARTICLE = "/health-centers/pancreatic-cancer/pnet-treatment-option-overview"
 WHIPPLE = "/health-centers/pancreatic-cancer/whipple-procedure"

@@ -6,10 +6,10 @@ import shutil
 
 from sqlalchemy import func, select
 
+from webapp.blueprints.content import loader as content_loader
+from webapp.blueprints.content.models import Article, HealthCenter
 from webapp.core import search as site_search
 from webapp.extensions import db
-from webapp.models.content import Article, HealthCenter
-from webapp.services import content_loader
 
 
 def _copy_content(tmp_path):

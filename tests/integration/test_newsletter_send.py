@@ -267,9 +267,9 @@ def test_community_highlights_carry_the_top_public_threads(app, runner, subscrib
     assert "Removed by moderators" not in text and "Members only" not in text
 
 
-@pytest.mark.skipif(not module_exists("webapp.models.content"), reason="the health-center articles are not built yet")
+@pytest.mark.skipif(not module_exists("webapp.blueprints.content.models"), reason="the health-center articles are not built yet")
 def test_cancer_and_healthy_living_issues_pick_articles_by_health_center(app, runner, subscribers, sent_mail):
-    from webapp.models.content import Article, HealthCenter
+    from webapp.blueprints.content.models import Article, HealthCenter
 
     with app.app_context():
         cancer = HealthCenter(slug="nl-cancer", name="Sample Cancer Center", topic="Cancer", summary="s", content_hash="x")

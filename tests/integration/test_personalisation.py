@@ -10,12 +10,13 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert, select
 
+from webapp.blueprints.content import loader as content_loader
 from webapp.extensions import db
 from webapp.models.community import CommunityGroup, CommunityMembership, CommunityThread
 from webapp.models.drugs import Condition, Drug, Ingredient, drug_ingredients
 from webapp.models.mymeds import MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
 from webapp.models.personalisation import ReadingHistory
-from webapp.services import community_seed, content_loader
+from webapp.services import community_seed
 
 
 def _reasons(html: str) -> list[str]:

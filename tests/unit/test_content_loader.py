@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp.services.content_loader import CONTENT_DIR, ContentError, read_content
+from webapp.blueprints.content.loader import CONTENT_DIR, ContentError, read_content
 
 CENTERS = """\
 - slug: demo

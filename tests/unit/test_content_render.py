@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from webapp.services import content_render
-from webapp.services.content_loader import read_content
-from webapp.services.content_render import RelatedCard, RenderError, parse_level, parse_levels, render
+from webapp.blueprints.content import render as content_render
+from webapp.blueprints.content.loader import read_content
+from webapp.blueprints.content.render import RelatedCard, RenderError, parse_level, parse_levels, render
 
 SHARED = Path(__file__).parents[2].parent / "shared"
 SEED_PAGE = SHARED / "seed" / "000_726440742af8f7ac.txt"

@@ -762,9 +762,9 @@ def expert_perspective_articles(session: Session, limit: int = 20) -> list[Persp
     """Health-center articles of kind "expert perspective" (none while the content area is absent)."""
     from webapp.areas import module_exists
 
-    if not module_exists("webapp.models.content"):
+    if not module_exists("webapp.blueprints.content.models"):
         return []
-    from webapp.models.content import Article, HealthCenter
+    from webapp.blueprints.content.models import Article, HealthCenter
 
     rows = session.execute(
         select(Article, HealthCenter.slug).join(HealthCenter, HealthCenter.id == Article.center_id)

@@ -69,9 +69,9 @@ def _clip(text: str, limit: int = 280) -> str:
 
 def articles_since(session: Session, since: datetime, link: Link, *, center_words: Iterable[str] = (),
                    exclude_center_words: Iterable[str] = (), text_words: Iterable[str] = ()) -> list[Item]:
-    if not module_exists("webapp.models.content"):
+    if not module_exists("webapp.blueprints.content.models"):
         return []
-    from webapp.models.content import Article, HealthCenter
+    from webapp.blueprints.content.models import Article, HealthCenter
 
     stmt = (select(Article, HealthCenter).join(HealthCenter, Article.center_id == HealthCenter.id)
             .where(Article.created_at >= since).order_by(Article.created_at.desc(), Article.id).limit(ARTICLE_LIMIT))
@@ -151,7 +151,7 @@ TOPIC_SOURCES: dict[str, Callable[[Session, datetime, Link], list[Item]]] = {
 def wired_sources() -> dict[str, bool]:
     """Which kinds of content exist yet (shown by the send command)."""
     return {
-        "articles": module_exists("webapp.models.content"),
+        "articles": module_exists("webapp.blueprints.content.models"),
         "recalls": module_exists("webapp.models.mymeds"),
         "community threads": module_exists("webapp.models.community"),
     }

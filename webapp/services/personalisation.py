@@ -283,10 +283,10 @@ def _news_tags(item, group_slugs: dict[int, str]) -> set[str]:
 # --- catalog --------------------------------------------------------------------------
 
 def _article_cards(session: Session, link: Link) -> list[Card]:
-    if not module_exists("webapp.models.content"):
+    if not module_exists("webapp.blueprints.content.models"):
         return []
-    from webapp.models.content import Article
-    from webapp.services.content_queries import url_of
+    from webapp.blueprints.content.models import Article
+    from webapp.blueprints.content.queries import url_of
 
     cards = []
     for article in session.execute(select(Article)).scalars():

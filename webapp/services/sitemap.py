@@ -44,7 +44,7 @@ def _day(value: date | datetime | None) -> date | None:
 
 
 def _content(session: Session) -> Iterator[Entry]:
-    from webapp.models.content import Article, HealthCenter
+    from webapp.blueprints.content.models import Article, HealthCenter
 
     for center in session.execute(select(HealthCenter).order_by(HealthCenter.slug)).scalars():
         yield Entry("content.center", {"slug": center.slug}, _day(center.updated_at))

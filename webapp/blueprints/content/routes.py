@@ -6,13 +6,13 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from webapp.blueprints.content import queries as content_queries
 from webapp.blueprints.content.forms import SiteSearchForm
+from webapp.blueprints.content.loader import SLUG
+from webapp.blueprints.content.render import END_POINTS, STUDY_DESIGNS
 from webapp.core import search as site_search
 from webapp.core.page_cache import cacheable_request, cached_render
 from webapp.extensions import db
-from webapp.services import content_queries
-from webapp.services.content_loader import SLUG
-from webapp.services.content_render import END_POINTS, STUDY_DESIGNS
 from webapp.today import sidebar_cards
 
 bp = Blueprint("content", __name__)

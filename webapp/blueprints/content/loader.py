@@ -26,12 +26,12 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.content import render as content_render
+from webapp.blueprints.content.models import ARTICLE_KINDS, AUDIENCES, Article, HealthCenter
+from webapp.blueprints.content.render import RelatedCard, RenderError
 from webapp.core import search as site_search
-from webapp.models.content import ARTICLE_KINDS, AUDIENCES, Article, HealthCenter
-from webapp.services import content_render
-from webapp.services.content_render import RelatedCard, RenderError
+from webapp.core.datafiles import CONTENT_DIR
 
-CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
 CENTERS_FILE = "centers.yaml"
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 URL = re.compile(r"https://[^\s<>\"']+")

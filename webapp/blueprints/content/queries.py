@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from webapp.models.content import ARTICLE_KINDS, KIND_LABELS, Article, HealthCenter
-from webapp.services.content_loader import LEVELS_PATH, article_path
+from webapp.blueprints.content.loader import LEVELS_PATH, article_path
+from webapp.blueprints.content.models import ARTICLE_KINDS, KIND_LABELS, Article, HealthCenter
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from webapp.blueprints.content import loader as content_loader
 from webapp.extensions import db
-from webapp.services import content_loader
 
 content_cli = AppGroup("content", help="Health-center articles (Markdown files in webapp/content/).")
 
