@@ -49,7 +49,7 @@ def typo(word: str, rng: random.Random) -> str:
 
 
 def build_queries(session, count: int, seed: int = 7) -> list[str]:
-    from webapp.models.drugs import ConditionSynonym, Drug, DrugName, Product
+    from webapp.blueprints.drugs.models import ConditionSynonym, Drug, DrugName, Product
 
     rng = random.Random(seed)
     drug_names = list(session.execute(select(Drug.name)).scalars()) + list(session.execute(select(DrugName.name)).scalars())
@@ -111,8 +111,11 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'drug_bench.sqlite3'}"
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        from webapp.models.drugs import Product
-        from webapp.services import drug_catalog, drug_loader, drug_search, drugsatfda_import
+        from webapp.blueprints.drugs import catalog as drug_catalog
+        from webapp.blueprints.drugs import drugsatfda_import
+        from webapp.blueprints.drugs import loader as drug_loader
+        from webapp.blueprints.drugs import search as drug_search
+        from webapp.blueprints.drugs.models import Product
 
         if not args.reuse:
             from webapp.core import search_setup

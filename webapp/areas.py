@@ -17,7 +17,7 @@ BLUEPRINT_PACKAGES = ["main", "auth", "account", "content", "drugs", "pills", "m
 # `flask seed` steps, in order (drugs before pills, pills before interactions ...).
 SEED_STEPS = [
     ("Health center articles", "webapp.blueprints.content.loader:seed"),
-    ("Drugs and supplements", "webapp.services.drug_loader:seed"),
+    ("Drugs and supplements", "webapp.blueprints.drugs.loader:seed"),
     ("Pills", "webapp.services.pill_seed:seed"),
     ("Interaction knowledge base", "webapp.services.interaction_loader:seed"),
     ("Community groups", "webapp.services.community_seed:seed"),
@@ -27,7 +27,7 @@ SEED_STEPS = [
 # Sections of "Export my data": name -> function(session, user) returning JSON-able data.
 EXPORT_SECTIONS = [
     ("my_medicine", "webapp.services.mymeds_export:export_section"),
-    ("drug_reviews", "webapp.services.reviews:export_section"),
+    ("drug_reviews", "webapp.blueprints.drugs.reviews:export_section"),
     ("community", "webapp.services.community_export:export_section"),
     ("newsletter", "webapp.services.newsletter_export:export_section"),
     ("personalisation", "webapp.services.personalisation:export_section"),
@@ -41,7 +41,7 @@ SEARCH_CLEARERS = ["webapp.core.search:clear"]
 # `flask import ...` group is passed in so every importer sits under one name.
 CLI_MODULES = [
     "webapp.blueprints.content.commands",
-    "webapp.commands.drugs",
+    "webapp.blueprints.drugs.commands",
     "webapp.commands.pills",
     "webapp.commands.mymeds",
     "webapp.commands.community",

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from webapp.blueprints.drugs.models import Drug
 from webapp.extensions import db
 from webapp.models.community import CommunityGroup, CommunityMembership
-from webapp.models.drugs import Drug
 from webapp.models.mymeds import MedProfile, SavedMedicine
 from webapp.services import accounts
 

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from webapp.blueprints.drugs.models import Drug, Review
 from webapp.extensions import db
 from webapp.models import User
-from webapp.models.drugs import Drug, Review
 from webapp.services import passwords
 
 SPAM = "Sample review written for a browser test: buy cheap pills at an online shop."

@@ -6,8 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from webapp.blueprints.drugs import drugsatfda_import
+from webapp.blueprints.drugs import loader as drug_loader
 from webapp.extensions import db
-from webapp.services import drug_loader, drugsatfda_import
 
 DATA = Path(__file__).resolve().parents[2] / "webapp" / "data"
 SAMPLE_DRUGS = ("atorvastatin", "acetaminophen", "ibuprofen", "vitamin-d3", "octreotide", "lisinopril")

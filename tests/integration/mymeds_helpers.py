@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import insert, select
 
+from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, drug_ingredients
 from webapp.extensions import db
-from webapp.models.drugs import Drug, DrugName, Ingredient, drug_ingredients
 
 REFERENCE = [
     # slug, name, kind, ingredients, brands

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.services import drug_catalog, pill_search
+from webapp.blueprints.drugs import catalog as drug_catalog
+from webapp.services import pill_search
 
 
 def test_openapi_lists_every_api_route(app, client):

@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration.drugs_helpers import DRUGSATFDA, SHARED, sample_data_dir, write_drugsatfda
+from webapp.blueprints.drugs import drugsatfda_import
+from webapp.blueprints.drugs import loader as drug_loader
+from webapp.blueprints.drugs import search as drug_search
+from webapp.blueprints.drugs.models import Drug, Product
 from webapp.extensions import db
-from webapp.models.drugs import Drug, Product
-from webapp.services import drug_loader, drug_search, drugsatfda_import
 
 
 def test_small_folder_reports_skipped_rows_and_links_monographs(app, tmp_path):

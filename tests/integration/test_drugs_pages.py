@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration.drugs_helpers import load_sample
+from webapp.blueprints.drugs.models import Drug, Product
 from webapp.extensions import db
-from webapp.models.drugs import Drug, Product
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_api_lists_searches_and_describes(client, drugs):
 
 def test_seed_twice_changes_nothing(app, tmp_path):
     from tests.integration.drugs_helpers import sample_data_dir
-    from webapp.services import drug_loader
+    from webapp.blueprints.drugs import loader as drug_loader
 
     with app.app_context():
         folder = sample_data_dir(tmp_path)

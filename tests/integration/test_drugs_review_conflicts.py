@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.integration.concurrency import at_the_same_moment
+from webapp.blueprints.drugs import reviews
+from webapp.blueprints.drugs.models import Condition, Review
 from webapp.extensions import db
-from webapp.models.drugs import Condition, Review
-from webapp.services import reviews
 
 URL = "/drugs/atorvastatin/reviews/edit"
 CONFLICT = "was changed somewhere else"

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from config import TestConfig
 from webapp import create_app
+from webapp.blueprints.drugs import reviews
+from webapp.blueprints.drugs.models import Condition, Review, ReviewReport
 from webapp.extensions import db
-from webapp.models.drugs import Condition, Review, ReviewReport
-from webapp.services import reviews
 
 
 def condition_id(app, slug: str) -> int:

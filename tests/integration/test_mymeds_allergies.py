@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 
 from tests.conftest import PASSWORD
 from tests.integration.mymeds_helpers import make_reference, shown_version
+from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, drug_ingredients
 from webapp.extensions import db
-from webapp.models.drugs import Drug, DrugName, Ingredient, drug_ingredients
 
 # Real entries of webapp/data/drugs (names, brands and ingredients as there).
 ANTIBIOTICS = [

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from webapp.blueprints.drugs.models import Ingredient
 from webapp.extensions import db
-from webapp.models.drugs import Ingredient
 from webapp.services import interaction_loader
 from webapp.services.interactions import KnowledgeBaseError
 

@@ -8,9 +8,9 @@ import re
 from sqlalchemy import select
 
 from tests.integration.mymeds_helpers import make_reference
+from webapp.blueprints.drugs.models import Drug, Ingredient, Product, ProductIngredient
 from webapp.commands.mymeds import import_and_notify
 from webapp.extensions import db
-from webapp.models.drugs import Drug, Ingredient, Product, ProductIngredient
 from webapp.models.mymeds import MedNotification, RecallMatch, SavedMedicine
 from webapp.models.pills import Pill
 

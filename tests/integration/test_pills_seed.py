@@ -54,7 +54,7 @@ def test_every_record_matches_the_real_spl_row():
 def test_seed_is_idempotent_and_links_drugs(app_ctx):
     from webapp.areas import resolve
 
-    drug_seed = resolve("webapp.services.drug_loader:seed")
+    drug_seed = resolve("webapp.blueprints.drugs.loader:seed")
     if drug_seed is not None:
         drug_seed(db.session, lambda _m: None)
         db.session.commit()
@@ -68,7 +68,7 @@ def test_seed_is_idempotent_and_links_drugs(app_ctx):
     assert [r.pill.product_ndc for r in page.results] == ["0071-0155"]
     if drug_seed is not None:
         assert page.results[0].pill.drug is not None and page.results[0].pill.drug.slug == "atorvastatin"
-        from webapp.models.drugs import Drug
+        from webapp.blueprints.drugs.models import Drug
 
         drug_id = db.session.execute(select(Drug.id).where(Drug.slug == "atorvastatin")).scalar_one()
         linked = pill_search.pills_for_drug(db.session, drug_id)

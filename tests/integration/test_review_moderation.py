@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from tests.integration._community import client_as
 from tests.integration.drugs_helpers import load_sample
+from webapp.blueprints.drugs.models import Review, ReviewReport
 from webapp.extensions import db
 from webapp.models.community import CommunityModerationAction, CommunityNotification
-from webapp.models.drugs import Review, ReviewReport
 from webapp.services import community_moderation
 
 SPAM = "Buy cheap statins at pills-example.test, no prescription needed!"

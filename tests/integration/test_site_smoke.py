@@ -281,8 +281,8 @@ def _database_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     from webapp.blueprints.content.models import Article, HealthCenter
+    from webapp.blueprints.drugs.models import Condition, Drug, Product, Review
     from webapp.models.community import CommunityGroup, CommunityNotification, CommunityPost, CommunityStanding, CommunityThread
-    from webapp.models.drugs import Condition, Drug, Product, Review
     from webapp.models.mymeds import MedProfile, Recall, SavedMedicine
     from webapp.models.newsletter import NewsletterSubscriber
     from webapp.models.pills import Pill

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from webapp.services import drug_loader
-from webapp.services.drugsatfda_import import display_name, moiety, route_families, split_form, split_ingredients
+from webapp.blueprints.drugs import loader as drug_loader
+from webapp.blueprints.drugs.drugsatfda_import import display_name, moiety, route_families, split_form, split_ingredients
 
 DATA = Path(__file__).resolve().parents[2] / "webapp" / "data"
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from webapp.models.drugs import DrugSearchTerm, DrugSearchTypoKey
-from webapp.services import drug_search
-from webapp.services.drug_search import normalize, skeleton
+from webapp.blueprints.drugs import search as drug_search
+from webapp.blueprints.drugs.models import DrugSearchTerm, DrugSearchTypoKey
+from webapp.blueprints.drugs.search import normalize, skeleton
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

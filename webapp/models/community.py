@@ -27,7 +27,7 @@ REPORT_REASONS = ("spam", "misinformation", "harassment", "personal_information"
 REPORT_STATUSES = ("open", "dismissed", "actioned")
 MOD_ACTIONS = ("dismiss", "hide", "restore", "approve", "redact", "warn", "suspend", "ban", "unban",
                "promote", "unpromote", "approve_group", "reject_group",
-               # on member reviews of drugs (webapp.services.review_moderation)
+               # on member reviews of drugs (webapp.blueprints.drugs.review_moderation)
                "review_dismiss", "review_hide", "review_restore")
 NOTIFICATION_KINDS = ("answer", "reply", "moderation", "invite", "best")
 

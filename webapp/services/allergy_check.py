@@ -35,7 +35,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.models.drugs import Drug, DrugName, drug_ingredients
+from webapp.blueprints.drugs.models import Drug, DrugName, drug_ingredients
 from webapp.services.interactions import Medicine
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "allergy_classes.yaml"

@@ -17,7 +17,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models.drugs import Ingredient
+from webapp.blueprints.drugs.models import Ingredient
 from webapp.services.interactions import KnowledgeBase, KnowledgeBaseError, build_knowledge_base
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"

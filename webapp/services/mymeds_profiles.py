@@ -14,8 +14,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, Product, ProductIngredient
 from webapp.models.accounts import User
-from webapp.models.drugs import Drug, DrugName, Ingredient, Product, ProductIngredient
 from webapp.models.mymeds import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
 from webapp.models.pills import Pill
 from webapp.services.interactions import InteractionReport, KnowledgeBase, Medicine, check_interactions

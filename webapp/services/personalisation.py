@@ -119,7 +119,7 @@ def _saved_medicines(session: Session, user_id: int) -> tuple[SavedMedicine, ...
         return ()
     from sqlalchemy.orm import selectinload
 
-    from webapp.models.drugs import Drug, Ingredient
+    from webapp.blueprints.drugs.models import Drug, Ingredient
     from webapp.models.mymeds import SavedMedicine as SavedRow
 
     rows = session.execute(
@@ -300,11 +300,11 @@ def _article_cards(session: Session, link: Link) -> list[Card]:
 
 
 def _drug_cards(session: Session, link: Link) -> list[Card]:
-    if not module_exists("webapp.models.drugs") or "drugs.detail" not in _endpoints(link):
+    if not module_exists("webapp.blueprints.drugs.models") or "drugs.detail" not in _endpoints(link):
         return []
     from sqlalchemy.orm import selectinload
 
-    from webapp.models.drugs import Drug, Ingredient
+    from webapp.blueprints.drugs.models import Drug, Ingredient
 
     cards = []
     drugs = session.execute(

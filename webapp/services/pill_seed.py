@@ -37,7 +37,7 @@ def load_records(folder: Path = DATA_DIR) -> list[dict]:
 
 def _drug_ids_by_slug(session: Session) -> dict[str, int]:
     try:
-        from webapp.models.drugs import Drug
+        from webapp.blueprints.drugs.models import Drug
     except ImportError:  # the drugs area is not installed
         return {}
     return dict(session.execute(select(Drug.slug, Drug.id)).all())
@@ -106,7 +106,7 @@ def seed(session: Session, echo: Callable[[str], None]) -> None:
 def make_drug_linker(session: Session) -> Callable[[Pill, list[str]], None]:
     """A function linking an imported pill to our drug with exactly its active moieties."""
     try:
-        from webapp.models.drugs import Drug, Ingredient, drug_ingredients
+        from webapp.blueprints.drugs.models import Drug, Ingredient, drug_ingredients
     except ImportError:
         return lambda _pill, _moieties: None
     rows = session.execute(

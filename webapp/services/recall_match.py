@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.drugs.drugsatfda_import import SALT_WORDS
 from webapp.models.mymeds import Recall, RecallMatch, SavedMedicine
-from webapp.services.drugsatfda_import import SALT_WORDS
 from webapp.services.recall_import import canonical_ndc
 
 FORM_WORDS = frozenset([

@@ -55,7 +55,7 @@ def _content(session: Session) -> Iterator[Entry]:
 
 
 def _drugs(session: Session) -> Iterator[Entry]:
-    from webapp.models.drugs import Condition, Drug
+    from webapp.blueprints.drugs.models import Condition, Drug
 
     for slug, updated_at in session.execute(select(Drug.slug, Drug.updated_at).order_by(Drug.slug)):
         yield Entry("drugs.detail", {"slug": slug}, _day(updated_at))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, url_for
 
+from webapp.blueprints.drugs import catalog as drug_catalog
 from webapp.security import MAX_JSON_DEPTH
-from webapp.services import drug_catalog, pill_search
+from webapp.services import pill_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -27,6 +27,7 @@ from webapp.blueprints.community.forms import (
     SearchForm,
     SuspendForm,
 )
+from webapp.blueprints.drugs import review_moderation
 from webapp.core.forms import EmptyForm
 from webapp.core.links import site_url_for
 from webapp.database import immediate_transactions
@@ -37,7 +38,6 @@ from webapp.services import community_invitations as invitations
 from webapp.services import community_moderation as moderation
 from webapp.services import community_notifications as notifications
 from webapp.services import community_posts as posts
-from webapp.services import review_moderation
 from webapp.services.community_rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator, posting_block
 
 bp = Blueprint("community", __name__, url_prefix="/community")

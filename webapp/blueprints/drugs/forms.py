@@ -5,8 +5,8 @@ from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
+from webapp.blueprints.drugs.reviews import MAX_BODY, REPORT_REASON_LABELS
 from webapp.core.forms import NoControlCharacters, ShownVersionField, stripped
-from webapp.services.reviews import MAX_BODY, REPORT_REASON_LABELS
 
 RATING_CHOICES = [SelectChoice("5", "5 – excellent"), SelectChoice("4", "4 – good"), SelectChoice("3", "3 – fair"),
                   SelectChoice("2", "2 – poor"), SelectChoice("1", "1 – very poor")]

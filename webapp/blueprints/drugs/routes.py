@@ -11,12 +11,13 @@ from wtforms.fields.choices import SelectChoice
 from webapp import MAX_DATABASE_INT
 from webapp.areas import resolve
 from webapp.blueprints.api.params import ParamError, parse_page
+from webapp.blueprints.drugs import catalog as drug_catalog
+from webapp.blueprints.drugs import reviews
 from webapp.blueprints.drugs.forms import ReportForm, ReviewForm, SearchForm
+from webapp.blueprints.drugs.models import KIND_LABELS, Review
 from webapp.core.forms import EmptyForm
 from webapp.extensions import db, limiter
-from webapp.models.drugs import KIND_LABELS, Review
 from webapp.security import no_store
-from webapp.services import drug_catalog, reviews
 
 bp = Blueprint("drugs", __name__)
 
@@ -180,7 +181,7 @@ def product(key: str):
 
 
 def _render_products(slug: str, products: list, selected=None):
-    from webapp.services.drugsatfda_import import display_name
+    from webapp.blueprints.drugs.drugsatfda_import import display_name
 
     title = display_name(products[0].brand_name)
     monographs = drug_catalog.monographs_for_products(db.session, [selected] if selected else products)

@@ -12,7 +12,9 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.models.drugs import (
+from webapp.blueprints.drugs import search as drug_search
+from webapp.blueprints.drugs.drugsatfda_import import display_name, marketed
+from webapp.blueprints.drugs.models import (
     DRUG_KINDS,
     KIND_LABELS,
     MARKETING_STATUS_LABELS,
@@ -27,8 +29,6 @@ from webapp.models.drugs import (
     drug_class_members,
     drug_ingredients,
 )
-from webapp.services import drug_search
-from webapp.services.drugsatfda_import import display_name, marketed
 
 LETTERS = list(string.ascii_uppercase) + ["#"]
 PER_PAGE = 20
@@ -276,7 +276,7 @@ def get_condition(session: Session, slug: str) -> Condition | None:
 
 
 def all_conditions(session: Session) -> list[tuple[Condition, int]]:
-    from webapp.models.drugs import drug_conditions
+    from webapp.blueprints.drugs.models import drug_conditions
 
     counts = dict(session.execute(
         select(drug_conditions.c.condition_id, func.count()).group_by(drug_conditions.c.condition_id)).all())

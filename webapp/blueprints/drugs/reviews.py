@@ -9,9 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.blueprints.drugs.catalog import Page
+from webapp.blueprints.drugs.models import REPORT_REASONS, Condition, Drug, Review, ReviewReport, ReviewVote
 from webapp.core.db_types import utcnow
-from webapp.models.drugs import REPORT_REASONS, Condition, Drug, Review, ReviewReport, ReviewVote
-from webapp.services.drug_catalog import Page
 
 MAX_BODY = 5000
 SORTS = ("newest", "helpful")

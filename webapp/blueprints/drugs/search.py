@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from webapp.models.drugs import DrugSearchTerm, DrugSearchTypoKey
+from webapp.blueprints.drugs.models import DrugSearchTerm, DrugSearchTypoKey
 
 MAX_QUERY_CHARS = 100  # longer input is cut: no drug name is that long
 MIN_TYPO_WORD = 4  # shorter words are too ambiguous to correct

@@ -1,7 +1,7 @@
 """Moderating members' drug reviews: the reported reviews in the moderators' queue, and the
 actions on them (dismiss the reports, hide the review, show a hidden review again).
 
-Reviews are reported through webapp.services.reviews.report_review. Every action here is
+Reviews are reported through webapp.blueprints.drugs.reviews.report_review. Every action here is
 written to the same moderation log as the community's (CommunityModerationAction, with
 review_id), and the review's author hears about a hide or a restore through the community
 notifications. Who reported a review is never shown, not even to moderators, as for posts.
@@ -16,13 +16,13 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.blueprints.drugs.models import Review, ReviewReport
+from webapp.blueprints.drugs.reviews import REPORT_REASON_LABELS
 from webapp.core.db_types import utcnow
 from webapp.models.accounts import User
 from webapp.models.community import CommunityModerationAction
-from webapp.models.drugs import Review, ReviewReport
 from webapp.services import community_notifications as notifications
 from webapp.services.community_rules import CommunityError, is_moderator
-from webapp.services.reviews import REPORT_REASON_LABELS
 
 ACTIONS = ("dismiss", "hide", "restore")
 REASON_MAX = 500

@@ -19,9 +19,9 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.drugs import search as drug_search
+from webapp.blueprints.drugs.models import Drug, DrugForm, Ingredient, Product, ProductIngredient, drug_ingredients
 from webapp.core.db_types import utcnow
-from webapp.models.drugs import Drug, DrugForm, Ingredient, Product, ProductIngredient, drug_ingredients
-from webapp.services import drug_search
 
 REQUIRED_FILES = ("Products.txt", "Applications.txt", "MarketingStatus.txt", "MarketingStatus_Lookup.txt")
 STATUS_BY_DESCRIPTION = {

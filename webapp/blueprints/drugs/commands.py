@@ -9,8 +9,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from webapp.blueprints.drugs import drugsatfda_import
 from webapp.extensions import db
-from webapp.services import drugsatfda_import
 
 
 def register(app: Flask, import_group: AppGroup) -> None:

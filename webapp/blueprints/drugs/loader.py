@@ -18,7 +18,8 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.models.drugs import (
+from webapp.blueprints.drugs import search as drug_search
+from webapp.blueprints.drugs.models import (
     DRUG_KINDS,
     Condition,
     ConditionSynonym,
@@ -31,9 +32,8 @@ from webapp.models.drugs import (
     drug_conditions,
     drug_ingredients,
 )
-from webapp.services import drug_search
+from webapp.core.datafiles import DATA_DIR
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MONOGRAPH_TEXT_FIELDS = ("summary", "uses", "how_to_take", "warnings", "do_not_take", "overdose", "storage")
@@ -504,7 +504,7 @@ def _load(session: Session, data_dir: Path, echo: Callable[[str], None]) -> dict
     session.flush()
 
     session.expire_all()  # read back relationships in their stored order
-    from webapp.services.drugsatfda_import import link_products_to_drugs
+    from webapp.blueprints.drugs.drugsatfda_import import link_products_to_drugs
 
     linked = link_products_to_drugs(session)
     added, removed = drug_search.sync_terms(session, ("drug", "condition"), reference_search_terms(session))
