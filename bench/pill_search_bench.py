@@ -1,7 +1,7 @@
 """1,000 mixed pill-identifier searches against the SYNTHETIC 100,000-pill table.
 
 Run bench/pill_synthetic.py on the same database first. Each query is timed end to end
-through webapp.services.pill_search.search (count + ranked page + loading the 20 pills +
+through webapp.blueprints.pills.search.search (count + ranked page + loading the 20 pills +
 explaining each match). Prints p50/p95/p99 per query kind and overall, and the query
 plans (EXPLAIN) of one query of each kind so index use can be checked.
 
@@ -40,8 +40,8 @@ SEPARATORS = [" ", "-", ".", "", " / "]
 
 
 def make_queries(samples: list[dict], n: int, rng: random.Random) -> list[tuple[str, dict]]:
-    from webapp.services import pill_imprint as imp
-    from webapp.services.pill_vocab import COLOUR_BY_CODE, SHAPE_BY_CODE
+    from webapp.blueprints.pills import imprint as imp
+    from webapp.blueprints.pills.vocab import COLOUR_BY_CODE, SHAPE_BY_CODE
 
     kinds = rng.choices([k for k, _ in MIX], weights=[w for _, w in MIX], k=n)
     queries = []
@@ -106,10 +106,10 @@ def run(database_url: str, n: int, show_plans: bool) -> None:
 
     from config import TestConfig
     from webapp import create_app
+    from webapp.blueprints.pills import match as pm
+    from webapp.blueprints.pills import search as pill_search
+    from webapp.blueprints.pills.models import Pill
     from webapp.extensions import db
-    from webapp.models.pills import Pill
-    from webapp.services import pill_match as pm
-    from webapp.services import pill_search
 
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
     rng = random.Random(7)

@@ -87,10 +87,10 @@ def load(database_url: str, count: int, batch: int = 5000) -> None:
 
     from config import TestConfig
     from webapp import create_app
+    from webapp.blueprints.pills.models import Pill, PillImprintKey
+    from webapp.blueprints.pills.search import imprint_key_rows
     from webapp.core.db_types import utcnow
     from webapp.extensions import db
-    from webapp.models.pills import Pill, PillImprintKey
-    from webapp.services.pill_search import imprint_key_rows
 
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
@@ -118,7 +118,7 @@ def load(database_url: str, count: int, batch: int = 5000) -> None:
                 session.execute(insert(PillImprintKey), keys)
             session.commit()
             print(f"  {min(start + batch, len(rows))}/{len(rows)} synthetic pills", flush=True)
-        from webapp.services.pill_search import refresh_facet_counts
+        from webapp.blueprints.pills.search import refresh_facet_counts
 
         print(f"  {refresh_facet_counts(session)} characteristic combinations")
         session.commit()

@@ -18,7 +18,7 @@ BLUEPRINT_PACKAGES = ["main", "auth", "account", "content", "drugs", "pills", "m
 SEED_STEPS = [
     ("Health center articles", "webapp.blueprints.content.loader:seed"),
     ("Drugs and supplements", "webapp.blueprints.drugs.loader:seed"),
-    ("Pills", "webapp.services.pill_seed:seed"),
+    ("Pills", "webapp.blueprints.pills.seed:seed"),
     ("Interaction knowledge base", "webapp.services.interaction_loader:seed"),
     ("Community groups", "webapp.services.community_seed:seed"),
     ("Newsletter topics", "webapp.services.newsletter_seed:seed"),
@@ -42,7 +42,7 @@ SEARCH_CLEARERS = ["webapp.core.search:clear"]
 CLI_MODULES = [
     "webapp.blueprints.content.commands",
     "webapp.blueprints.drugs.commands",
-    "webapp.commands.pills",
+    "webapp.blueprints.pills.commands",
     "webapp.commands.mymeds",
     "webapp.commands.community",
     "webapp.commands.newsletter",

@@ -35,8 +35,8 @@ DATA_PAGES = ["drug", "condition", "pill", "group"]
 
 def _data_path(live_app, name: str) -> str:
     from webapp.blueprints.drugs.models import Condition, Drug
+    from webapp.blueprints.pills.models import Pill
     from webapp.models.community import CommunityGroup
-    from webapp.models.pills import Pill
 
     with live_app.app_context():
         try:

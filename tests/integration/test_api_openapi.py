@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from webapp.blueprints.drugs import catalog as drug_catalog
-from webapp.services import pill_search
+from webapp.blueprints.pills import search as pill_search
 
 
 def test_openapi_lists_every_api_route(app, client):

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from webapp.blueprints.pills import match as pm
+from webapp.blueprints.pills import search as pill_search
+from webapp.blueprints.pills.models import Pill, PillImprintKey
+from webapp.blueprints.pills.vocab import COLOUR_BY_CODE, SHAPE_BY_CODE
 from webapp.extensions import db
-from webapp.models.pills import Pill, PillImprintKey
-from webapp.services import pill_match as pm
-from webapp.services import pill_search
-from webapp.services.pill_vocab import COLOUR_BY_CODE, SHAPE_BY_CODE
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "spl-pill-attributes"
 needs_shared = pytest.mark.skipif(not SHARED.exists(), reason=f"real SPL files not available ({SHARED} is absent)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from webapp.blueprints.pills.models import Pill
+from webapp.blueprints.pills.search import refresh_facet_counts, set_imprint_keys
 from webapp.extensions import db
-from webapp.models.pills import Pill
-from webapp.services.pill_search import refresh_facet_counts, set_imprint_keys
 
 
 @pytest.fixture

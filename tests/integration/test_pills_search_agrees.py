@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import bindparam, insert, select, text
 
 from bench.pill_synthetic import synthetic_rows
+from webapp.blueprints.pills import imprint as imp
+from webapp.blueprints.pills import match as pm
+from webapp.blueprints.pills import search as pill_search
+from webapp.blueprints.pills.models import Pill, PillImprintKey
 from webapp.core.db_types import utcnow
 from webapp.extensions import db
-from webapp.models.pills import Pill, PillImprintKey
-from webapp.services import pill_imprint as imp
-from webapp.services import pill_match as pm
-from webapp.services import pill_search
 
 
 @pytest.fixture

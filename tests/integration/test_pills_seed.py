@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from webapp.blueprints.pills import match as pm
+from webapp.blueprints.pills import search as pill_search
+from webapp.blueprints.pills.models import Pill
+from webapp.blueprints.pills.seed import load_records, seed
+from webapp.blueprints.pills.vocab import colour_by_name_or_code, shape_by_name_or_code
 from webapp.extensions import db
-from webapp.models.pills import Pill
-from webapp.services import pill_match as pm
-from webapp.services import pill_search
-from webapp.services.pill_seed import load_records, seed
-from webapp.services.pill_vocab import colour_by_name_or_code, shape_by_name_or_code
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "spl-pill-attributes"
 INGREDIENTS = Path(__file__).resolve().parents[2] / "webapp" / "data" / "INGREDIENTS.md"

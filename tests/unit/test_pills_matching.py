@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.services import pill_imprint as imp
-from webapp.services import pill_match as pm
-from webapp.services.pill_vocab import COLOURS, SHAPES, colour_choice, shape_by_name_or_code
+from webapp.blueprints.pills import imprint as imp
+from webapp.blueprints.pills import match as pm
+from webapp.blueprints.pills.vocab import COLOURS, SHAPES, colour_choice, shape_by_name_or_code
 
 LIPITOR = pm.PillFacts("PD;155;10", ("C48325",), "C48345", 10.0, 1)
 BACLOFEN = pm.PillFacts("2265;V", ("C48325",), "C48345", 11.0, 2)

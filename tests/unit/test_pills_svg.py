@@ -6,8 +6,8 @@ from xml.etree import ElementTree  # parses only our own drawings
 
 import pytest
 
-from webapp.services.pill_svg import DIME_MM, PillDrawing, describe, render, true_size_px
-from webapp.services.pill_vocab import SHAPES
+from webapp.blueprints.pills.svg import DIME_MM, PillDrawing, describe, render, true_size_px
+from webapp.blueprints.pills.vocab import SHAPES
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, Product, ProductIngredient
+from webapp.blueprints.pills.models import Pill
 from webapp.models.accounts import User
 from webapp.models.mymeds import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
-from webapp.models.pills import Pill
 from webapp.services.interactions import InteractionReport, KnowledgeBase, Medicine, check_interactions
 
 MAX_PROFILES = 20

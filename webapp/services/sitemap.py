@@ -79,7 +79,7 @@ def _public_threads():
 
 
 def _pills():
-    from webapp.models.pills import Pill
+    from webapp.blueprints.pills.models import Pill
 
     return select(Pill.id, Pill.updated_at), Pill.id
 

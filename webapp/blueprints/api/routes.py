@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, url_for
 
 from webapp.blueprints.drugs import catalog as drug_catalog
+from webapp.blueprints.pills import search as pill_search
 from webapp.security import MAX_JSON_DEPTH
-from webapp.services import pill_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

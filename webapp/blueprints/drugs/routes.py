@@ -141,7 +141,7 @@ def detail(slug: str):
     if drug is None:
         abort(404)
     pills, pill_total = [], 0
-    pills_for_drug = resolve("webapp.services.pill_search:pills_for_drug")
+    pills_for_drug = resolve("webapp.blueprints.pills.search:pills_for_drug")
     if pills_for_drug is not None:
         found = pills_for_drug(db.session, drug.id)
         pill_total = len(found)

@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
-from webapp.services.pill_match import MAX_SCORE
-from webapp.services.pill_vocab import COLOURS, SHAPES
+from webapp.blueprints.pills.match import MAX_SCORE
+from webapp.blueprints.pills.vocab import COLOURS, SHAPES
 
 
 class PillSearchForm(FlaskForm):

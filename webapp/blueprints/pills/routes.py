@@ -7,11 +7,12 @@ import hashlib
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from webapp.blueprints.api.params import ParamError, parse_page
+from webapp.blueprints.pills import match as pm
+from webapp.blueprints.pills import search as pill_search
+from webapp.blueprints.pills import svg as pill_svg
+from webapp.blueprints.pills import vocab
 from webapp.blueprints.pills.forms import PillSearchForm
 from webapp.extensions import db
-from webapp.services import pill_match as pm
-from webapp.services import pill_search, pill_svg
-from webapp.services import pill_vocab as vocab
 
 bp = Blueprint("pills", __name__)
 
@@ -72,7 +73,7 @@ def index():
 
 
 def _shape_icon_path(shape_name: str) -> str:
-    from webapp.services.pill_svg import ASPECT, outline_path
+    from webapp.blueprints.pills.svg import ASPECT, outline_path
 
     return outline_path(shape_name, 12, 12, 20, 20 * ASPECT.get(shape_name, 1.0))
 

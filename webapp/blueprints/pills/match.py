@@ -13,8 +13,8 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 
-from webapp.services import pill_imprint as imp
-from webapp.services.pill_vocab import COLOUR_BY_CODE, NEAR_SHAPES, SHAPE_BY_CODE, ColourChoice, colour_choice, shape_by_name_or_code
+from webapp.blueprints.pills import imprint as imp
+from webapp.blueprints.pills.vocab import COLOUR_BY_CODE, NEAR_SHAPES, SHAPE_BY_CODE, ColourChoice, colour_choice, shape_by_name_or_code
 
 # Points. Full imprint readings outrank partial ones; exact readings outrank misreadings.
 IMPRINT_EXACT = 100

@@ -15,11 +15,12 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models.pills import Pill
-from webapp.services.pill_search import refresh_facet_counts, set_imprint_keys
-from webapp.services.pill_vocab import colour_by_name_or_code, shape_by_name_or_code
+from webapp.blueprints.pills.models import Pill
+from webapp.blueprints.pills.search import refresh_facet_counts, set_imprint_keys
+from webapp.blueprints.pills.vocab import colour_by_name_or_code, shape_by_name_or_code
+from webapp.core.datafiles import DATA_DIR as BASE_DATA_DIR
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "pills"
+DATA_DIR = BASE_DATA_DIR / "pills"
 
 
 class PillDataError(ValueError):

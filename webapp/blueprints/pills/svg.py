@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from webapp.services import pill_imprint as imp
-from webapp.services.pill_match import score_phrase
-from webapp.services.pill_vocab import COLOUR_BY_CODE, SHAPE_BY_CODE
+from webapp.blueprints.pills import imprint as imp
+from webapp.blueprints.pills.match import score_phrase
+from webapp.blueprints.pills.vocab import COLOUR_BY_CODE, SHAPE_BY_CODE
 
 DIME_MM = 17.9
 DEFAULT_SIZE_MM = 10.0

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from webapp.models.pills import Pill, PillImprintKey
-from webapp.services import pill_imprint as imp
-from webapp.services import pill_match as pm
+from webapp.blueprints.pills import imprint as imp
+from webapp.blueprints.pills import match as pm
+from webapp.blueprints.pills.models import Pill, PillImprintKey
 
 PER_PAGE = 20
 MAX_PAGE = 500

@@ -21,9 +21,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models.pills import Pill
-from webapp.services.pill_search import refresh_facet_counts, set_imprint_keys
-from webapp.services.pill_vocab import colour_by_name_or_code, shape_by_name_or_code
+from webapp.blueprints.pills.models import Pill
+from webapp.blueprints.pills.search import refresh_facet_counts, set_imprint_keys
+from webapp.blueprints.pills.vocab import colour_by_name_or_code, shape_by_name_or_code
 
 BATCH = 1000
 MAX_FIELD = 100_000

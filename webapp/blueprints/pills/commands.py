@@ -8,9 +8,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from webapp.blueprints.pills import pillbox_import, spl_import
+from webapp.blueprints.pills.seed import make_drug_linker
 from webapp.extensions import db
-from webapp.services import pillbox_import, spl_import
-from webapp.services.pill_seed import make_drug_linker
 
 
 def register(app: Flask, import_group: AppGroup) -> None:

@@ -22,9 +22,9 @@ from xml.etree import ElementTree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models.pills import Pill
-from webapp.services.pill_search import refresh_facet_counts, set_imprint_keys
-from webapp.services.pill_vocab import COLOUR_BY_CODE, SHAPE_BY_CODE, colour_by_name_or_code, shape_by_name_or_code
+from webapp.blueprints.pills.models import Pill
+from webapp.blueprints.pills.search import refresh_facet_counts, set_imprint_keys
+from webapp.blueprints.pills.vocab import COLOUR_BY_CODE, SHAPE_BY_CODE, colour_by_name_or_code, shape_by_name_or_code
 
 NS = {"v3": "urn:hl7-org:v3"}
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
