@@ -19,14 +19,14 @@ SEED_STEPS = [
     ("Health center articles", "webapp.blueprints.content.loader:seed"),
     ("Drugs and supplements", "webapp.blueprints.drugs.loader:seed"),
     ("Pills", "webapp.blueprints.pills.seed:seed"),
-    ("Interaction knowledge base", "webapp.services.interaction_loader:seed"),
+    ("Interaction knowledge base", "webapp.blueprints.mymeds.interaction_loader:seed"),
     ("Community groups", "webapp.services.community_seed:seed"),
     ("Newsletter topics", "webapp.services.newsletter_seed:seed"),
 ]
 
 # Sections of "Export my data": name -> function(session, user) returning JSON-able data.
 EXPORT_SECTIONS = [
-    ("my_medicine", "webapp.services.mymeds_export:export_section"),
+    ("my_medicine", "webapp.blueprints.mymeds.export:export_section"),
     ("drug_reviews", "webapp.blueprints.drugs.reviews:export_section"),
     ("community", "webapp.services.community_export:export_section"),
     ("newsletter", "webapp.services.newsletter_export:export_section"),
@@ -43,7 +43,7 @@ CLI_MODULES = [
     "webapp.blueprints.content.commands",
     "webapp.blueprints.drugs.commands",
     "webapp.blueprints.pills.commands",
-    "webapp.commands.mymeds",
+    "webapp.blueprints.mymeds.commands",
     "webapp.commands.community",
     "webapp.commands.newsletter",
 ]
@@ -54,7 +54,7 @@ EMAIL_CHANGE_HOOKS = ["webapp.services.newsletter_signup:follow_email_change"]
 
 # Header badges: (label, endpoint, "module:function(user) -> int").
 HEADER_COUNTERS = [
-    ("Alerts", "mymeds.alerts", "webapp.services.mymeds_alerts:unread_count"),
+    ("Alerts", "mymeds.alerts", "webapp.blueprints.mymeds.alerts:unread_count"),
     ("Notifications", "community.notifications", "webapp.services.community_notifications:unread_count"),
 ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import first_link
-from webapp.commands.mymeds import import_and_notify
+from webapp.blueprints.mymeds.commands import import_and_notify
 from webapp.extensions import db
 
 PASSWORD = "plenty of sunny mornings"

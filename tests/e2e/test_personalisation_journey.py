@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from webapp.blueprints.drugs.models import Drug
+from webapp.blueprints.mymeds.models import MedProfile, SavedMedicine
 from webapp.extensions import db
 from webapp.models.community import CommunityGroup, CommunityMembership
-from webapp.models.mymeds import MedProfile, SavedMedicine
 from webapp.services import accounts
 
 PASSWORD = "a garden of quiet lanterns"

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.integration.mymeds_helpers import make_reference
+from webapp.blueprints.mymeds.models import MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
 from webapp.extensions import db
-from webapp.models.mymeds import MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
 
 SECRET = "Secretname Ownerfamily"
 
@@ -105,7 +105,7 @@ def test_subscribing_to_another_members_profile_is_ignored(app, make_user, owner
     response = client.post("/my-medicine/alerts/settings", data={"scope": "profiles",
                                                                  "profiles": [str(owner_data["profile"])]})
     assert response.status_code == 200  # not one of her choices: refused beside the field
-    from webapp.models.mymeds import AlertSubscription
+    from webapp.blueprints.mymeds.models import AlertSubscription
 
     with app.app_context():
         assert db.session.execute(select(AlertSubscription)).first() is None

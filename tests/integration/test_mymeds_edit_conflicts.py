@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD
 from tests.integration.concurrency import waits_for
 from tests.integration.mymeds_helpers import make_reference, shown_version
+from webapp.blueprints.mymeds import profiles as profiles_service
+from webapp.blueprints.mymeds.models import MedProfile, SavedMedicine
+from webapp.blueprints.mymeds.profiles import MedicineDetails, MyMedsError, ProfileData
 from webapp.core.edit_conflicts import conflict_message
 from webapp.extensions import db
-from webapp.models.mymeds import MedProfile, SavedMedicine
-from webapp.services import mymeds_profiles as profiles_service
-from webapp.services.mymeds_profiles import MedicineDetails, MyMedsError, ProfileData
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration.mymeds_helpers import make_reference, shown_version
+from webapp.blueprints.mymeds.models import MedProfile, SavedMedicine
 from webapp.extensions import db
-from webapp.models.mymeds import MedProfile, SavedMedicine
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tests.integration.mymeds_helpers import make_reference
+from webapp.blueprints.mymeds.models import MedNotification, Recall, RecallMatch
 from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
-from webapp.models.mymeds import MedNotification, Recall, RecallMatch
 
 SHARED = Path(__file__).parents[2].parent / "shared" / "data" / "fda-enforcement-samples"
 WEEKLY = SHARED / "res_weekly_report_20120613.jsonl"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from webapp.blueprints.drugs.models import Ingredient
+from webapp.blueprints.mymeds import interaction_loader
+from webapp.blueprints.mymeds.interactions import KnowledgeBaseError
 from webapp.extensions import db
-from webapp.services import interaction_loader
-from webapp.services.interactions import KnowledgeBaseError
 
 
 def test_seed_step_reports_the_knowledge_base(app_ctx):

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from tests.integration.mymeds_helpers import make_reference
 from webapp.blueprints.drugs.models import Drug, Ingredient, Product, ProductIngredient
+from webapp.blueprints.mymeds.commands import import_and_notify
+from webapp.blueprints.mymeds.models import MedNotification, RecallMatch, SavedMedicine
 from webapp.blueprints.pills.models import Pill
-from webapp.commands.mymeds import import_and_notify
 from webapp.extensions import db
-from webapp.models.mymeds import MedNotification, RecallMatch, SavedMedicine
 
 
 def _setup(app):

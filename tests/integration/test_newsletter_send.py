@@ -24,7 +24,7 @@ from webapp.models.newsletter import (
 from webapp.services import newsletter_seed, newsletter_send
 from webapp.services.newsletter_signup import topics_by_slugs
 
-needs_recalls = pytest.mark.skipif(not module_exists("webapp.models.mymeds"), reason="the My Medicine area (recalls) is not built yet")
+needs_recalls = pytest.mark.skipif(not module_exists("webapp.blueprints.mymeds.models"), reason="the My Medicine area (recalls) is not built yet")
 needs_community = pytest.mark.skipif(not module_exists("webapp.models.community"), reason="the community area is not built yet")
 
 PEOPLE = [
@@ -50,7 +50,7 @@ def subscribers(app):
 
 
 def _add_recall(app, number: str, description: str, *, days_ago: int = 1):
-    from webapp.models.mymeds import Recall
+    from webapp.blueprints.mymeds.models import Recall
 
     with app.app_context():
         db.session.add(Recall(
@@ -302,7 +302,7 @@ def test_cancer_and_healthy_living_issues_pick_articles_by_health_center(app, ru
 @needs_recalls
 @pytest.mark.skipif(not module_exists("webapp.services.personalisation"), reason="personalisation is not built yet")
 def test_a_member_who_allows_personalisation_sees_recalls_of_their_medicines_first(app, runner, make_user, subscribers, sent_mail):
-    from webapp.models.mymeds import MedProfile, SavedMedicine
+    from webapp.blueprints.mymeds.models import MedProfile, SavedMedicine
 
     member = make_user("ada@example.com")
     with app.app_context():
@@ -315,7 +315,7 @@ def test_a_member_who_allows_personalisation_sees_recalls_of_their_medicines_fir
         subscriber.user_id = member.id
         db.session.commit()
     _add_recall(app, "D-0100-2026", "Metformin ER 750 mg tablets")  # Class II, metformin
-    from webapp.models.mymeds import Recall
+    from webapp.blueprints.mymeds.models import Recall
 
     with app.app_context():
         db.session.add(Recall(recall_number="D-0101-2026", classification="Class I", product_description="Lisinopril 20 mg tablets",

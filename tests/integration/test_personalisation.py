@@ -12,9 +12,9 @@ from sqlalchemy import insert, select
 
 from webapp.blueprints.content import loader as content_loader
 from webapp.blueprints.drugs.models import Condition, Drug, Ingredient, drug_ingredients
+from webapp.blueprints.mymeds.models import MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
 from webapp.extensions import db
 from webapp.models.community import CommunityGroup, CommunityMembership, CommunityThread
-from webapp.models.mymeds import MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
 from webapp.models.personalisation import ReadingHistory
 from webapp.services import community_seed
 

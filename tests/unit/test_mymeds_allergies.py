@@ -10,9 +10,9 @@ import pytest
 import yaml
 from jinja2 import Environment, FileSystemLoader
 
-from webapp.services import allergy_check
-from webapp.services.allergy_check import ASK, AVOID, DrugNames, build_reference, check_allergies, parse_allergies
-from webapp.services.interactions import Medicine
+from webapp.blueprints.mymeds import allergies as allergy_check
+from webapp.blueprints.mymeds.allergies import ASK, AVOID, DrugNames, build_reference, check_allergies, parse_allergies
+from webapp.blueprints.mymeds.interactions import Medicine
 
 ROOT = Path(__file__).resolve().parents[2]
 DRUGS = ROOT / "webapp" / "data" / "drugs"

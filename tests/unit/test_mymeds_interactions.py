@@ -6,14 +6,8 @@ import copy
 
 import pytest
 
-from webapp.services.interaction_loader import read_knowledge_base
-from webapp.services.interactions import (
-    SAME_INGREDIENT_NOTE,
-    KnowledgeBaseError,
-    Medicine,
-    build_knowledge_base,
-    check_interactions,
-)
+from webapp.blueprints.mymeds.interaction_loader import read_knowledge_base
+from webapp.blueprints.mymeds.interactions import SAME_INGREDIENT_NOTE, KnowledgeBaseError, Medicine, build_knowledge_base, check_interactions
 
 SRC = {"title": "Test source", "url": "https://example.org/label"}
 

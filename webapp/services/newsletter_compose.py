@@ -92,9 +92,9 @@ def articles_since(session: Session, since: datetime, link: Link, *, center_word
 
 
 def recalls_since(session: Session, since: datetime, link: Link) -> list[Item]:
-    if not module_exists("webapp.models.mymeds"):
+    if not module_exists("webapp.blueprints.mymeds.models"):
         return []
-    from webapp.models.mymeds import Recall
+    from webapp.blueprints.mymeds.models import Recall
 
     # New on our site since the date; a bulk import of old reports is not news.
     recent = (since - RECALL_MAX_AGE).date()
@@ -152,7 +152,7 @@ def wired_sources() -> dict[str, bool]:
     """Which kinds of content exist yet (shown by the send command)."""
     return {
         "articles": module_exists("webapp.blueprints.content.models"),
-        "recalls": module_exists("webapp.models.mymeds"),
+        "recalls": module_exists("webapp.blueprints.mymeds.models"),
         "community threads": module_exists("webapp.models.community"),
     }
 

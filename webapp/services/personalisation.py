@@ -115,12 +115,12 @@ def export_section(session: Session, user) -> dict:
 # --- signals --------------------------------------------------------------------------
 
 def _saved_medicines(session: Session, user_id: int) -> tuple[SavedMedicine, ...]:
-    if not module_exists("webapp.models.mymeds"):
+    if not module_exists("webapp.blueprints.mymeds.models"):
         return ()
     from sqlalchemy.orm import selectinload
 
     from webapp.blueprints.drugs.models import Drug, Ingredient
-    from webapp.models.mymeds import SavedMedicine as SavedRow
+    from webapp.blueprints.mymeds.models import SavedMedicine as SavedRow
 
     rows = session.execute(
         select(SavedRow.name, SavedRow.drug_id, SavedRow.ingredients)
@@ -179,10 +179,10 @@ def _topics(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
 
 
 def _alerts(session: Session, user_id: int, link: Link) -> tuple[Alert, ...]:
-    if not module_exists("webapp.models.mymeds") or "mymeds.alerts" not in _endpoints(link):
+    if not module_exists("webapp.blueprints.mymeds.models") or "mymeds.alerts" not in _endpoints(link):
         return ()
-    from webapp.models.mymeds import MedNotification, RecallMatch
-    from webapp.models.mymeds import SavedMedicine as SavedRow
+    from webapp.blueprints.mymeds.models import MedNotification, RecallMatch
+    from webapp.blueprints.mymeds.models import SavedMedicine as SavedRow
 
     notifications = list(session.execute(
         select(MedNotification.id, MedNotification.title, MedNotification.created_at,
@@ -382,9 +382,9 @@ def _fingerprint_parts(user_id) -> list:
         _summary(ReadingHistory.id, ReadingHistory.read_at, ReadingHistory.user_id == user_id),
         _summary(PersonalisationSettings.user_id, PersonalisationSettings.updated_at, PersonalisationSettings.user_id == user_id),
     ]
-    if module_exists("webapp.models.mymeds"):
-        from webapp.models.mymeds import MedNotification
-        from webapp.models.mymeds import SavedMedicine as SavedRow
+    if module_exists("webapp.blueprints.mymeds.models"):
+        from webapp.blueprints.mymeds.models import MedNotification
+        from webapp.blueprints.mymeds.models import SavedMedicine as SavedRow
 
         parts.append(_summary(SavedRow.id, SavedRow.updated_at, SavedRow.user_id == user_id))
         parts.append(_summary(MedNotification.id, MedNotification.id,

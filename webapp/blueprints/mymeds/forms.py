@@ -17,8 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.blueprints.mymeds.models import RELATIONSHIP_LABELS
 from webapp.core.forms import NoControlCharacters, ShownVersionField, stripped
-from webapp.models.mymeds import RELATIONSHIP_LABELS
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -12,6 +12,11 @@ from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from webapp.blueprints.mymeds import alerts as mymeds_alerts
+from webapp.blueprints.mymeds import allergies as allergy_check
+from webapp.blueprints.mymeds import export as mymeds_export
+from webapp.blueprints.mymeds import interaction_loader
+from webapp.blueprints.mymeds import profiles as profiles_service
 from webapp.blueprints.mymeds.forms import (
     AddMedicineForm,
     CheckerForm,
@@ -21,15 +26,13 @@ from webapp.blueprints.mymeds.forms import (
     SaveToListForm,
     SubscriptionForm,
 )
+from webapp.blueprints.mymeds.interactions import FOODS, SEVERITY_LABELS, Medicine, check_interactions
+from webapp.blueprints.mymeds.models import RELATIONSHIP_LABELS
+from webapp.blueprints.mymeds.profiles import MAX_CHECK_NAMES, MedicineDetails, MyMedsError, ProfileData
 from webapp.core.forms import EmptyForm
 from webapp.database import immediate_transactions
 from webapp.extensions import csrf, db, limiter
-from webapp.models.mymeds import RELATIONSHIP_LABELS
 from webapp.security import no_store
-from webapp.services import allergy_check, interaction_loader, mymeds_alerts, mymeds_export
-from webapp.services import mymeds_profiles as profiles_service
-from webapp.services.interactions import FOODS, SEVERITY_LABELS, Medicine, check_interactions
-from webapp.services.mymeds_profiles import MAX_CHECK_NAMES, MedicineDetails, MyMedsError, ProfileData
 from webapp.templating import format_date
 
 bp = Blueprint("mymeds", __name__)

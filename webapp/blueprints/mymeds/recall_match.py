@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.blueprints.drugs.drugsatfda_import import SALT_WORDS
-from webapp.models.mymeds import Recall, RecallMatch, SavedMedicine
-from webapp.services.recall_import import canonical_ndc
+from webapp.blueprints.mymeds.models import Recall, RecallMatch, SavedMedicine
+from webapp.blueprints.mymeds.recall_import import canonical_ndc
 
 FORM_WORDS = frozenset([
     "tablet", "tablets", "capsule", "capsules", "caplet", "caplets", "usp", "injection", "injectable", "oral",

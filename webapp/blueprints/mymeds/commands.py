@@ -8,10 +8,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from webapp.blueprints.mymeds.alerts import MAIL_CATEGORY
+from webapp.blueprints.mymeds.recall_import import RecallFileError
 from webapp.core import outbox
 from webapp.extensions import db
-from webapp.services.mymeds_alerts import MAIL_CATEGORY
-from webapp.services.recall_import import RecallFileError
 
 alerts_cli = AppGroup("alerts", help="FDA recall alerts for My Medicine.")
 
@@ -22,7 +22,8 @@ def alerts_url() -> str:
 
 def import_and_notify(session, path: Path, url: str, echo=lambda _m: None) -> dict:
     """Import a recall file, match it to saved medicines and notify subscribers; one transaction."""
-    from webapp.services import mymeds_alerts, recall_import, recall_match
+    from webapp.blueprints.mymeds import alerts as mymeds_alerts
+    from webapp.blueprints.mymeds import recall_import, recall_match
 
     report = recall_import.import_file(session, path, echo)
     matches = recall_match.match_recalls(session, report.recall_ids)

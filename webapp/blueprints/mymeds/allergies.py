@@ -36,9 +36,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.blueprints.drugs.models import Drug, DrugName, drug_ingredients
-from webapp.services.interactions import Medicine
+from webapp.blueprints.mymeds.interactions import Medicine
+from webapp.core.datafiles import DATA_DIR
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "allergy_classes.yaml"
+DATA_FILE = DATA_DIR / "allergy_classes.yaml"
 
 MAX_TEXT_CHARS = 4000  # the form allows 2,000; anything longer is cut, never an error
 MAX_ENTRIES = 100

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.blueprints.drugs.models import Ingredient
-from webapp.services.interactions import KnowledgeBase, KnowledgeBaseError, build_knowledge_base
+from webapp.blueprints.mymeds.interactions import KnowledgeBase, KnowledgeBaseError, build_knowledge_base
+from webapp.core.datafiles import DATA_DIR
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 FILES = ("drug_classes.yaml", "interactions.yaml", "drug_conditions.yaml")
 
 # The C loader when PyYAML was built with libyaml (about ten times faster); same results.

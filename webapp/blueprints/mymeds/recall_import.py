@@ -25,8 +25,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.mymeds.models import Recall
 from webapp.core.db_types import utcnow
-from webapp.models.mymeds import Recall
 
 _RECALL_NUMBER_IN_TEXT = re.compile(r"Recall\s*#\s*([A-Z]-\d{2,5}-\d{3,4})", re.IGNORECASE)
 _NDC = re.compile(r"\b(\d{4,5})-(\d{3,4})(?:-(\d{1,2}))?\b")
