@@ -20,7 +20,7 @@ SEED_STEPS = [
     ("Drugs and supplements", "webapp.blueprints.drugs.loader:seed"),
     ("Pills", "webapp.blueprints.pills.seed:seed"),
     ("Interaction knowledge base", "webapp.blueprints.mymeds.interaction_loader:seed"),
-    ("Community groups", "webapp.services.community_seed:seed"),
+    ("Community groups", "webapp.blueprints.community.seed:seed"),
     ("Newsletter topics", "webapp.services.newsletter_seed:seed"),
 ]
 
@@ -28,7 +28,7 @@ SEED_STEPS = [
 EXPORT_SECTIONS = [
     ("my_medicine", "webapp.blueprints.mymeds.export:export_section"),
     ("drug_reviews", "webapp.blueprints.drugs.reviews:export_section"),
-    ("community", "webapp.services.community_export:export_section"),
+    ("community", "webapp.blueprints.community.export:export_section"),
     ("newsletter", "webapp.services.newsletter_export:export_section"),
     ("personalisation", "webapp.services.personalisation:export_section"),
 ]
@@ -44,7 +44,7 @@ CLI_MODULES = [
     "webapp.blueprints.drugs.commands",
     "webapp.blueprints.pills.commands",
     "webapp.blueprints.mymeds.commands",
-    "webapp.commands.community",
+    "webapp.blueprints.community.commands",
     "webapp.commands.newsletter",
 ]
 
@@ -55,7 +55,7 @@ EMAIL_CHANGE_HOOKS = ["webapp.services.newsletter_signup:follow_email_change"]
 # Header badges: (label, endpoint, "module:function(user) -> int").
 HEADER_COUNTERS = [
     ("Alerts", "mymeds.alerts", "webapp.blueprints.mymeds.alerts:unread_count"),
-    ("Notifications", "community.notifications", "webapp.services.community_notifications:unread_count"),
+    ("Notifications", "community.notifications", "webapp.blueprints.community.notifications:unread_count"),
 ]
 
 

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from webapp.blueprints.community.models import CommunityStanding
 from webapp.extensions import db
 from webapp.models import User
-from webapp.models.community import CommunityStanding
 from webapp.services import passwords
 
 

@@ -115,9 +115,9 @@ def test_footer_signup_confirm_preferences_and_unsubscribe(page, axe_check, live
     assert _status(live_app, "footer.reader@example.com") == "unsubscribed"
 
 
-@pytest.mark.skipif(not module_exists("webapp.models.community"), reason="the community area is not built yet")
+@pytest.mark.skipif(not module_exists("webapp.blueprints.community.models"), reason="the community area is not built yet")
 def test_mail_round_trip_through_smtp_with_one_click_unsubscribe(page, axe_check, live_app, smtp_inbox):
-    from webapp.models.community import CommunityGroup, CommunityThread
+    from webapp.blueprints.community.models import CommunityGroup, CommunityThread
 
     address = "smtp.reader@example.com"
     page.goto("/login")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from webapp.blueprints.community.models import CommunityGroup, CommunityMembership
 from webapp.blueprints.drugs.models import Drug
 from webapp.blueprints.mymeds.models import MedProfile, SavedMedicine
 from webapp.extensions import db
-from webapp.models.community import CommunityGroup, CommunityMembership
 from webapp.services import accounts
 
 PASSWORD = "a garden of quiet lanterns"

@@ -34,9 +34,9 @@ DATA_PAGES = ["drug", "condition", "pill", "group"]
 
 
 def _data_path(live_app, name: str) -> str:
+    from webapp.blueprints.community.models import CommunityGroup
     from webapp.blueprints.drugs.models import Condition, Drug
     from webapp.blueprints.pills.models import Pill
-    from webapp.models.community import CommunityGroup
 
     with live_app.app_context():
         try:

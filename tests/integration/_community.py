@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
+from webapp.blueprints.community import posts
+from webapp.blueprints.community.models import CommunityGroup, CommunityStanding, CommunityThread
+from webapp.blueprints.community.seed import seed
 from webapp.extensions import db
-from webapp.models.community import CommunityGroup, CommunityStanding, CommunityThread
-from webapp.services import community_posts as posts
-from webapp.services.community_seed import seed
 
 
 @dataclass
@@ -73,7 +73,7 @@ def group_id(app, slug: str) -> int:
 
 
 def post_ids(app, thread_id: int) -> list[int]:
-    from webapp.models.community import CommunityPost
+    from webapp.blueprints.community.models import CommunityPost
 
     with app.app_context():
         return list(db.session.execute(

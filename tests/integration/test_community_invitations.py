@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration._community import ask, client_as, group_id, invitation_forms, private_group, thread_id_from
+from webapp.blueprints.community.models import CommunityInvitation, CommunityMembership, CommunityNotification
 from webapp.extensions import db
 from webapp.models import User
-from webapp.models.community import CommunityInvitation, CommunityMembership, CommunityNotification
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -51,7 +51,7 @@ def counts(app) -> tuple[int, int, int]:
 
 
 def is_member(app, email, slug="quiet-circle") -> bool:
-    from webapp.models.community import CommunityGroup
+    from webapp.blueprints.community.models import CommunityGroup
 
     with app.app_context():
         return db.session.execute(
@@ -196,7 +196,7 @@ def test_only_the_owner_invites(app, people, circle, other, asker, client):
 def test_a_suspended_owner_cannot_invite(app, people, circle, other):
     from datetime import datetime, timedelta, timezone
 
-    from webapp.models.community import CommunityStanding
+    from webapp.blueprints.community.models import CommunityStanding
 
     with app.app_context():
         db.session.get(CommunityStanding, people.other.id).suspended_until = datetime.now(timezone.utc) + timedelta(days=2)
@@ -219,7 +219,7 @@ def test_inviting_twice_makes_one_invitation_one_notification_one_mail(app, circ
 
 
 def test_two_invites_at_once_make_one_row_and_no_500(app, circle, other, monkeypatch):
-    from webapp.services import community_invitations
+    from webapp.blueprints.community import invitations as community_invitations
 
     # The second request slips past the "already invited?" check, as when two arrive at once.
     monkeypatch.setattr(community_invitations, "_invited", lambda *_args: False)
@@ -269,7 +269,7 @@ def test_unicode_addresses_are_accepted_and_matched_like_log_in(app, circle, oth
 def test_accept_and_decline_need_the_csrf_token(make_app, people):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
-        from webapp.models.community import CommunityGroup
+        from webapp.blueprints.community.models import CommunityGroup
 
         group = CommunityGroup(slug="csrf-circle", name="CSRF Circle", visibility="private", status="approved",
                                owner_id=people.other.id)

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration._community import ask, client_as, post_ids, thread_id_from
+from webapp.blueprints.community.models import CommunityGroup, CommunityPost
 from webapp.extensions import db
-from webapp.models.community import CommunityGroup, CommunityPost
 
 
 def html(client, url, status=200) -> str:
@@ -224,8 +224,8 @@ def test_rerender_and_reindex_commands(app, runner, client, thread_id):
 
 
 def test_a_race_on_a_unique_row_gives_a_message_not_a_500(app, other, thread_id, monkeypatch):
-    from webapp.models.community import CommunityMembership
-    from webapp.services import community_posts
+    from webapp.blueprints.community import posts as community_posts
+    from webapp.blueprints.community.models import CommunityMembership
 
     # Simulate a second click that slipped past the "already a member?" check.
     monkeypatch.setattr(community_posts, "is_member", lambda *_args: False)
@@ -238,7 +238,7 @@ def test_a_race_on_a_unique_row_gives_a_message_not_a_500(app, other, thread_id,
 
 
 def test_seed_is_idempotent(app_ctx):
-    from webapp.services.community_seed import GROUPS, seed
+    from webapp.blueprints.community.seed import GROUPS, seed
 
     messages: list[str] = []
     seed(db.session, messages.append)
@@ -253,7 +253,7 @@ def test_seed_is_idempotent(app_ctx):
 def test_unread_count_for_visitors_is_zero(app_ctx):
     from flask_login import AnonymousUserMixin
 
-    from webapp.services.community_notifications import unread_count
+    from webapp.blueprints.community.notifications import unread_count
 
     assert unread_count(AnonymousUserMixin()) == 0
     assert unread_count(None) == 0

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration._community import ask, client_as, post_ids, thread_id_from
+from webapp.blueprints.community.models import CommunityModerationAction, CommunityPost, CommunityReport, CommunityStanding
 from webapp.extensions import db
-from webapp.models.community import CommunityModerationAction, CommunityPost, CommunityReport, CommunityStanding
 
 
 def question_id(app, thread_id):
@@ -242,7 +242,7 @@ def test_csrf_token_is_required(database_url, _schema, make_user, app):
     assert "This form has expired" in response.get_data(as_text=True)
     assert "Log out" in client.get("/community").get_data(as_text=True)  # logged in: only the token was missing
     with strict.app_context():
-        from webapp.models.community import CommunityThread
+        from webapp.blueprints.community.models import CommunityThread
 
         assert db.session.execute(select(db.func.count()).select_from(CommunityThread)).scalar_one() == 0
         db.session.remove()

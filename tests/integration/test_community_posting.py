@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration._community import ask, client_as, post_ids, thread_id_from
+from webapp.blueprints.community.models import CommunityPost, CommunityThread
 from webapp.extensions import db
-from webapp.models.community import CommunityPost, CommunityThread
 
 DISCLAIMER = "not medical advice"
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from tests.integration._community import ask, invitation_forms, post_ids, private_group, thread_id_from
+from webapp.blueprints.community.models import CommunityGroup, CommunityMembership, CommunityNotification, CommunityWatch
 from webapp.extensions import db
-from webapp.models.community import CommunityGroup, CommunityMembership, CommunityNotification, CommunityWatch
 
 TITLE = "Coping after the diagnosis"
 

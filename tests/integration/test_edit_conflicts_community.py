@@ -7,8 +7,8 @@ import time
 
 from tests.integration._community import client_as, post_ids, posts
 from tests.integration.concurrency import at_the_same_moment
+from webapp.blueprints.community.models import CommunityPost, CommunityThread
 from webapp.extensions import db
-from webapp.models.community import CommunityPost, CommunityThread
 
 CONFLICT = "was changed somewhere else"
 

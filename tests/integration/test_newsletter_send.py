@@ -25,7 +25,7 @@ from webapp.services import newsletter_seed, newsletter_send
 from webapp.services.newsletter_signup import topics_by_slugs
 
 needs_recalls = pytest.mark.skipif(not module_exists("webapp.blueprints.mymeds.models"), reason="the My Medicine area (recalls) is not built yet")
-needs_community = pytest.mark.skipif(not module_exists("webapp.models.community"), reason="the community area is not built yet")
+needs_community = pytest.mark.skipif(not module_exists("webapp.blueprints.community.models"), reason="the community area is not built yet")
 
 PEOPLE = [
     ("ada@example.com", "confirmed", ["drug-safety", "community-highlights"]),
@@ -243,7 +243,7 @@ def test_nothing_new_sends_nothing(runner, subscribers, sent_mail):
 
 @needs_community
 def test_community_highlights_carry_the_top_public_threads(app, runner, subscribers, sent_mail):
-    from webapp.models.community import CommunityGroup, CommunityThread
+    from webapp.blueprints.community.models import CommunityGroup, CommunityThread
 
     with app.app_context():
         public = CommunityGroup(slug="nl-test", name="Newsletter Test Group", status="approved", visibility="public")

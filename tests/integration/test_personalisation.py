@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert, select
 
+from webapp.blueprints.community import seed as community_seed
+from webapp.blueprints.community.models import CommunityGroup, CommunityMembership, CommunityThread
 from webapp.blueprints.content import loader as content_loader
 from webapp.blueprints.drugs.models import Condition, Drug, Ingredient, drug_ingredients
 from webapp.blueprints.mymeds.models import MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
 from webapp.extensions import db
-from webapp.models.community import CommunityGroup, CommunityMembership, CommunityThread
 from webapp.models.personalisation import ReadingHistory
-from webapp.services import community_seed
 
 
 def _reasons(html: str) -> list[str]:

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from tests.integration._community import client_as
 from tests.integration.drugs_helpers import load_sample
+from webapp.blueprints.community import moderation as community_moderation
+from webapp.blueprints.community.models import CommunityModerationAction, CommunityNotification
 from webapp.blueprints.drugs.models import Review, ReviewReport
 from webapp.extensions import db
-from webapp.models.community import CommunityModerationAction, CommunityNotification
-from webapp.services import community_moderation
 
 SPAM = "Buy cheap statins at pills-example.test, no prescription needed!"
 HONEST = "Lowered my cholesterol a lot. Mild muscle aches in the first weeks."

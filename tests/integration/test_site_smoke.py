@@ -280,11 +280,11 @@ def _database_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    from webapp.blueprints.community.models import CommunityGroup, CommunityNotification, CommunityPost, CommunityStanding, CommunityThread
     from webapp.blueprints.content.models import Article, HealthCenter
     from webapp.blueprints.drugs.models import Condition, Drug, Product, Review
     from webapp.blueprints.mymeds.models import MedProfile, Recall, SavedMedicine
     from webapp.blueprints.pills.models import Pill
-    from webapp.models.community import CommunityGroup, CommunityNotification, CommunityPost, CommunityStanding, CommunityThread
     from webapp.models.newsletter import NewsletterSubscriber
     from webapp.services import newsletter_signup
 

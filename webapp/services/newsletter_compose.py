@@ -116,9 +116,9 @@ def recalls_since(session: Session, since: datetime, link: Link) -> list[Item]:
 
 
 def top_threads_since(session: Session, since: datetime, link: Link, *, group_words: Iterable[str] = ()) -> list[Item]:
-    if not module_exists("webapp.models.community"):
+    if not module_exists("webapp.blueprints.community.models"):
         return []
-    from webapp.models.community import CommunityGroup, CommunityThread
+    from webapp.blueprints.community.models import CommunityGroup, CommunityThread
 
     stmt = (select(CommunityThread, CommunityGroup).join(CommunityGroup, CommunityThread.group_id == CommunityGroup.id)
             .where(CommunityThread.created_at >= since, CommunityThread.status == "visible",
@@ -153,7 +153,7 @@ def wired_sources() -> dict[str, bool]:
     return {
         "articles": module_exists("webapp.blueprints.content.models"),
         "recalls": module_exists("webapp.blueprints.mymeds.models"),
-        "community threads": module_exists("webapp.models.community"),
+        "community threads": module_exists("webapp.blueprints.community.models"),
     }
 
 

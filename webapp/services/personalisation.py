@@ -151,9 +151,9 @@ def _saved_medicines(session: Session, user_id: int) -> tuple[SavedMedicine, ...
 
 
 def member_groups(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
-    if not module_exists("webapp.models.community"):
+    if not module_exists("webapp.blueprints.community.models"):
         return ()
-    from webapp.models.community import CommunityGroup, CommunityMembership
+    from webapp.blueprints.community.models import CommunityGroup, CommunityMembership
 
     rows = session.execute(
         select(CommunityGroup.slug, CommunityGroup.name).join(CommunityMembership, CommunityMembership.group_id == CommunityGroup.id)
@@ -211,11 +211,11 @@ def _alerts(session: Session, user_id: int, link: Link) -> tuple[Alert, ...]:
 
 
 def _answers(session: Session, user_id: int, link: Link) -> tuple[Answer, ...]:
-    if not module_exists("webapp.models.community") or "community.notifications" not in _endpoints(link):
+    if not module_exists("webapp.blueprints.community.models") or "community.notifications" not in _endpoints(link):
         return ()
+    from webapp.blueprints.community.models import CommunityGroup, CommunityNotification, CommunityThread
+    from webapp.blueprints.community.posts import readable_threads_clause
     from webapp.models.accounts import User
-    from webapp.models.community import CommunityGroup, CommunityNotification, CommunityThread
-    from webapp.services.community_posts import readable_threads_clause
 
     # Only threads the member may read today: one who left a private group no longer sees
     # its thread titles, even on notifications from before they left.
@@ -260,9 +260,9 @@ def order_newsletter_items(session: Session, user, items: list) -> list:
 
 def _group_slugs(session: Session, ids: set) -> dict[int, str]:
     ids = {i for i in ids if isinstance(i, int)}
-    if not ids or not module_exists("webapp.models.community"):
+    if not ids or not module_exists("webapp.blueprints.community.models"):
         return {}
-    from webapp.models.community import CommunityGroup
+    from webapp.blueprints.community.models import CommunityGroup
 
     return dict(session.execute(select(CommunityGroup.id, CommunityGroup.slug).where(CommunityGroup.id.in_(ids))).all())
 
@@ -319,9 +319,9 @@ def _drug_cards(session: Session, link: Link) -> list[Card]:
 
 
 def _group_cards(session: Session, link: Link) -> list[Card]:
-    if not module_exists("webapp.models.community") or "community.group" not in _endpoints(link):
+    if not module_exists("webapp.blueprints.community.models") or "community.group" not in _endpoints(link):
         return []
-    from webapp.models.community import CommunityGroup
+    from webapp.blueprints.community.models import CommunityGroup
 
     cards = []
     for group in session.execute(
@@ -333,9 +333,9 @@ def _group_cards(session: Session, link: Link) -> list[Card]:
 
 
 def _thread_cards(session: Session, link: Link, now: datetime) -> list[Card]:
-    if not module_exists("webapp.models.community") or "community.thread" not in _endpoints(link):
+    if not module_exists("webapp.blueprints.community.models") or "community.thread" not in _endpoints(link):
         return []
-    from webapp.models.community import CommunityGroup, CommunityThread
+    from webapp.blueprints.community.models import CommunityGroup, CommunityThread
 
     rows = session.execute(
         select(CommunityThread, CommunityGroup.slug)
@@ -389,8 +389,8 @@ def _fingerprint_parts(user_id) -> list:
         parts.append(_summary(SavedRow.id, SavedRow.updated_at, SavedRow.user_id == user_id))
         parts.append(_summary(MedNotification.id, MedNotification.id,
                               MedNotification.user_id == user_id, MedNotification.read_at.is_(None)))
-    if module_exists("webapp.models.community"):
-        from webapp.models.community import CommunityMembership, CommunityNotification
+    if module_exists("webapp.blueprints.community.models"):
+        from webapp.blueprints.community.models import CommunityMembership, CommunityNotification
 
         parts.append(_summary(CommunityMembership.id, CommunityMembership.id, CommunityMembership.user_id == user_id))
         parts.append(_summary(CommunityNotification.id, CommunityNotification.id,

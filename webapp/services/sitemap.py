@@ -64,7 +64,7 @@ def _drugs(session: Session) -> Iterator[Entry]:
 
 
 def _groups(session: Session) -> Iterator[Entry]:
-    from webapp.models.community import CommunityGroup
+    from webapp.blueprints.community.models import CommunityGroup
 
     public = (CommunityGroup.status == "approved") & (CommunityGroup.visibility == "public")
     for slug in session.execute(select(CommunityGroup.slug).where(public).order_by(CommunityGroup.slug)).scalars():
@@ -72,8 +72,8 @@ def _groups(session: Session) -> Iterator[Entry]:
 
 
 def _public_threads():
-    from webapp.models.community import CommunityThread
-    from webapp.services.community_posts import visible_threads_stmt
+    from webapp.blueprints.community.models import CommunityThread
+    from webapp.blueprints.community.posts import visible_threads_stmt
 
     return visible_threads_stmt(None).with_only_columns(CommunityThread.id, CommunityThread.last_activity_at), CommunityThread.id
 

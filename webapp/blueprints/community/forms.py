@@ -5,9 +5,9 @@ from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from webapp.blueprints.community.moderation import MAX_SUSPENSION_DAYS, REASON_LABELS
+from webapp.blueprints.community.rules import NOTE_MAX, TITLE_MAX
 from webapp.core.forms import NoControlCharacters, ShownVersionField, stripped
-from webapp.services.community_moderation import MAX_SUSPENSION_DAYS, REASON_LABELS
-from webapp.services.community_rules import NOTE_MAX, TITLE_MAX
 
 BODY_HINT = ("You can use Markdown: **bold**, *italic*, lists, and links like [text](https://example.org). "
              "Please leave out names, addresses and phone numbers.")

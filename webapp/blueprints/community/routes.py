@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from webapp.blueprints.community import invitations, moderation, notifications, posts
 from webapp.blueprints.community.forms import (
     AnswerForm,
     AskForm,
@@ -27,18 +28,14 @@ from webapp.blueprints.community.forms import (
     SearchForm,
     SuspendForm,
 )
+from webapp.blueprints.community.models import CommunityGroup, CommunityPost, CommunityThread
+from webapp.blueprints.community.rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator, posting_block
 from webapp.blueprints.drugs import review_moderation
 from webapp.core.forms import EmptyForm
 from webapp.core.links import site_url_for
 from webapp.database import immediate_transactions
 from webapp.extensions import db, limiter
-from webapp.models.community import CommunityGroup, CommunityPost, CommunityThread
 from webapp.security import is_safe_next, no_store
-from webapp.services import community_invitations as invitations
-from webapp.services import community_moderation as moderation
-from webapp.services import community_notifications as notifications
-from webapp.services import community_posts as posts
-from webapp.services.community_rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator, posting_block
 
 bp = Blueprint("community", __name__, url_prefix="/community")
 

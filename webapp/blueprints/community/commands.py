@@ -6,8 +6,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from webapp.blueprints.community import posts as community_posts
 from webapp.extensions import db
-from webapp.services import community_posts
 
 community_cli = AppGroup("community", help="Community maintenance.")
 

@@ -13,13 +13,20 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.community import notifications
+from webapp.blueprints.community.models import (
+    REPORT_REASONS,
+    CommunityGroup,
+    CommunityModerationAction,
+    CommunityPost,
+    CommunityReport,
+    CommunityThread,
+)
+from webapp.blueprints.community.posts import check_may_post, paginate, refresh_thread, standing_row
+from webapp.blueprints.community.rules import NOTE_MAX, CommunityError, clean_body, is_moderator
 from webapp.blueprints.drugs import review_moderation
 from webapp.core import markdown_safe
 from webapp.models.accounts import User
-from webapp.models.community import REPORT_REASONS, CommunityGroup, CommunityModerationAction, CommunityPost, CommunityReport, CommunityThread
-from webapp.services import community_notifications as notifications
-from webapp.services.community_posts import check_may_post, paginate, refresh_thread, standing_row
-from webapp.services.community_rules import NOTE_MAX, CommunityError, clean_body, is_moderator
 
 REASON_LABELS = {
     "spam": "Spam or advertising",

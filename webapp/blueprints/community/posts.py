@@ -14,10 +14,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.core import markdown_safe
-from webapp.core import search as site_search
-from webapp.models.accounts import User
-from webapp.models.community import (
+from webapp.blueprints.community import notifications
+from webapp.blueprints.community.models import (
     CommunityGroup,
     CommunityMembership,
     CommunityPost,
@@ -26,8 +24,7 @@ from webapp.models.community import (
     CommunityVote,
     CommunityWatch,
 )
-from webapp.services import community_notifications as notifications
-from webapp.services.community_rules import (
+from webapp.blueprints.community.rules import (
     CommunityError,
     Standing,
     can_see_post_body,
@@ -40,6 +37,9 @@ from webapp.services.community_rules import (
     normalise_tags,
     posting_block,
 )
+from webapp.core import markdown_safe
+from webapp.core import search as site_search
+from webapp.models.accounts import User
 
 PER_PAGE = 20
 SEARCH_KIND = "thread"
@@ -540,7 +540,7 @@ def post_for_update(session: Session, post_id: int) -> CommunityPost | None:
 
 
 def edit_post(session: Session, user: User, post: CommunityPost, body: str, title: str | None = None) -> CommunityPost:
-    from webapp.services.community_rules import can_edit
+    from webapp.blueprints.community.rules import can_edit
 
     if not can_edit(user, post, _now()):
         raise CommunityError("You can edit your post for 30 minutes after posting. After that, post a reply or ask a moderator.", "body", 403)
@@ -563,7 +563,7 @@ def edit_post(session: Session, user: User, post: CommunityPost, body: str, titl
 
 def delete_post(session: Session, user: User, post: CommunityPost) -> None:
     """The author (or a moderator) deletes a post; a "[deleted]" placeholder stays where others replied."""
-    from webapp.services.community_rules import can_delete
+    from webapp.blueprints.community.rules import can_delete
 
     if not can_delete(user, post):
         raise CommunityError("You can only delete your own posts.", status=403)

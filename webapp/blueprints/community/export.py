@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models.community import (
+from webapp.blueprints.community.models import (
     CommunityGroup,
     CommunityInvitation,
     CommunityMembership,

@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.community.models import CommunityNotification, CommunityPost, CommunityStanding, CommunityThread, CommunityWatch
 from webapp.core import outbox
 from webapp.extensions import db
 from webapp.models.accounts import User
-from webapp.models.community import CommunityNotification, CommunityPost, CommunityStanding, CommunityThread, CommunityWatch
 
 PER_PAGE = 20
 
@@ -40,7 +40,7 @@ def wants_email(session: Session, user_id: int) -> bool:
 
 
 def set_email_preference(session: Session, user_id: int, enabled: bool) -> None:
-    from webapp.services.community_posts import standing_row
+    from webapp.blueprints.community.posts import standing_row
 
     standing_row(session, user_id).email_notifications = bool(enabled)
     session.flush()
@@ -75,7 +75,7 @@ def notify_new_post(session: Session, post: CommunityPost, thread: CommunityThre
     recipients.pop(post.author_id, None)
     if not recipients:
         return []
-    from webapp.services.community_posts import can_read_thread
+    from webapp.blueprints.community.posts import can_read_thread
 
     # Read access is checked now, not when someone started watching: a member who left a
     # private group gets neither the notification nor the email (whose subject is the title).
@@ -99,7 +99,7 @@ def notify_new_post(session: Session, post: CommunityPost, thread: CommunityThre
 
 
 def list_notifications(session: Session, user: User, page: int):
-    from webapp.services.community_posts import paginate
+    from webapp.blueprints.community.posts import paginate
 
     stmt = (select(CommunityNotification).where(CommunityNotification.user_id == user.id)
             .order_by(CommunityNotification.created_at.desc(), CommunityNotification.id.desc()))

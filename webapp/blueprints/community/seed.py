@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models.community import CommunityGroup
+from webapp.blueprints.community.models import CommunityGroup
 
 COMMON_RULES = (
     "Be kind and respectful; everyone here is dealing with something.\n"
