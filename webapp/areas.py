@@ -21,7 +21,7 @@ SEED_STEPS = [
     ("Pills", "webapp.blueprints.pills.seed:seed"),
     ("Interaction knowledge base", "webapp.blueprints.mymeds.interaction_loader:seed"),
     ("Community groups", "webapp.blueprints.community.seed:seed"),
-    ("Newsletter topics", "webapp.services.newsletter_seed:seed"),
+    ("Newsletter topics", "webapp.blueprints.newsletter.seed:seed"),
 ]
 
 # Sections of "Export my data": name -> function(session, user) returning JSON-able data.
@@ -29,7 +29,7 @@ EXPORT_SECTIONS = [
     ("my_medicine", "webapp.blueprints.mymeds.export:export_section"),
     ("drug_reviews", "webapp.blueprints.drugs.reviews:export_section"),
     ("community", "webapp.blueprints.community.export:export_section"),
-    ("newsletter", "webapp.services.newsletter_export:export_section"),
+    ("newsletter", "webapp.blueprints.newsletter.export:export_section"),
     ("personalisation", "webapp.services.personalisation:export_section"),
 ]
 
@@ -45,12 +45,12 @@ CLI_MODULES = [
     "webapp.blueprints.pills.commands",
     "webapp.blueprints.mymeds.commands",
     "webapp.blueprints.community.commands",
-    "webapp.commands.newsletter",
+    "webapp.blueprints.newsletter.commands",
 ]
 
 # Called when a member's new email address takes effect: function(session, user, new_email)
 # moves whatever the area keeps under the old address (the newsletter mails the account's address).
-EMAIL_CHANGE_HOOKS = ["webapp.services.newsletter_signup:follow_email_change"]
+EMAIL_CHANGE_HOOKS = ["webapp.blueprints.newsletter.signup:follow_email_change"]
 
 # Header badges: (label, endpoint, "module:function(user) -> int").
 HEADER_COUNTERS = [

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from tests.conftest import first_link
 from webapp.areas import module_exists
+from webapp.blueprints.newsletter.models import NewsletterSubscriber
 from webapp.extensions import db
-from webapp.models.newsletter import NewsletterSubscriber
 
 
 class Inbox:

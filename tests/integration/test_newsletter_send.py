@@ -13,16 +13,11 @@ from sqlalchemy import select
 
 from tests.conftest import first_link
 from webapp.areas import module_exists
+from webapp.blueprints.newsletter import seed as newsletter_seed
+from webapp.blueprints.newsletter import send as newsletter_send
+from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterIssue, NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
+from webapp.blueprints.newsletter.signup import topics_by_slugs
 from webapp.extensions import db
-from webapp.models.newsletter import (
-    NewsletterDelivery,
-    NewsletterIssue,
-    NewsletterSubscriber,
-    NewsletterSubscription,
-    NewsletterTopic,
-)
-from webapp.services import newsletter_seed, newsletter_send
-from webapp.services.newsletter_signup import topics_by_slugs
 
 needs_recalls = pytest.mark.skipif(not module_exists("webapp.blueprints.mymeds.models"), reason="the My Medicine area (recalls) is not built yet")
 needs_community = pytest.mark.skipif(not module_exists("webapp.blueprints.community.models"), reason="the community area is not built yet")
@@ -184,7 +179,7 @@ def test_a_crashed_send_resumes_where_it_stopped(app, runner, subscribers, sent_
         raise Crash
 
     with app.app_context(), app.test_request_context("/"):
-        from webapp.commands.newsletter import _link, _manage_links
+        from webapp.blueprints.newsletter.commands import _link, _manage_links
 
         now = datetime.now(timezone.utc)
         topic = newsletter_send.find_topic(db.session, "drug-safety")

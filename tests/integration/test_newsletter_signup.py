@@ -11,10 +11,11 @@ from sqlalchemy import select
 from config import TestConfig
 from tests.conftest import first_link
 from webapp import create_app
+from webapp.blueprints.newsletter import seed as newsletter_seed
+from webapp.blueprints.newsletter import signup as newsletter_signup
+from webapp.blueprints.newsletter.models import NewsletterSubscriber, NewsletterTopic
 from webapp.core import tokens
 from webapp.extensions import db
-from webapp.models.newsletter import NewsletterSubscriber, NewsletterTopic
-from webapp.services import newsletter_seed, newsletter_signup
 
 
 @pytest.fixture

@@ -284,9 +284,9 @@ def site(tmp_path_factory):
     from webapp.blueprints.content.models import Article, HealthCenter
     from webapp.blueprints.drugs.models import Condition, Drug, Product, Review
     from webapp.blueprints.mymeds.models import MedProfile, Recall, SavedMedicine
+    from webapp.blueprints.newsletter import signup as newsletter_signup
+    from webapp.blueprints.newsletter.models import NewsletterSubscriber
     from webapp.blueprints.pills.models import Pill
-    from webapp.models.newsletter import NewsletterSubscriber
-    from webapp.services import newsletter_signup
 
     url, pg = _database_url(tmp_path_factory)
     # Errors become the 500 page (and are logged with their traceback) so one bad value does not

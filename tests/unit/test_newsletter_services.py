@@ -9,19 +9,15 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from webapp import database
+from webapp.blueprints.newsletter import compose
+from webapp.blueprints.newsletter import seed as newsletter_seed
+from webapp.blueprints.newsletter import send as newsletter_send
+from webapp.blueprints.newsletter import signup as newsletter_signup
+from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterIssue, NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 from webapp.core import tokens
 from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
 from webapp.models import User
-from webapp.models.newsletter import (
-    NewsletterDelivery,
-    NewsletterIssue,
-    NewsletterSubscriber,
-    NewsletterSubscription,
-    NewsletterTopic,
-)
-from webapp.services import newsletter_compose as compose
-from webapp.services import newsletter_seed, newsletter_send, newsletter_signup
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 SECRET = "unit-secret"

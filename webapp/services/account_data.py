@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.areas import EXPORT_SECTIONS, resolve
+from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterSubscriber
 from webapp.core import outbox
 from webapp.database import truncate_wal
 from webapp.models.accounts import User
-from webapp.models.newsletter import NewsletterDelivery, NewsletterSubscriber
 from webapp.services import accounts
 
 Section = Callable[[Session, User], Any]

@@ -164,9 +164,9 @@ def member_groups(session: Session, user_id: int) -> tuple[tuple[str, str], ...]
 
 def _topics(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
     """Newsletter topics the member confirmed."""
-    if not module_exists("webapp.models.newsletter"):
+    if not module_exists("webapp.blueprints.newsletter.models"):
         return ()
-    from webapp.models.newsletter import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
+    from webapp.blueprints.newsletter.models import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 
     rows = session.execute(
         select(NewsletterTopic.slug, NewsletterTopic.name)
@@ -395,8 +395,8 @@ def _fingerprint_parts(user_id) -> list:
         parts.append(_summary(CommunityMembership.id, CommunityMembership.id, CommunityMembership.user_id == user_id))
         parts.append(_summary(CommunityNotification.id, CommunityNotification.id,
                               CommunityNotification.user_id == user_id, CommunityNotification.read_at.is_(None)))
-    if module_exists("webapp.models.newsletter"):
-        from webapp.models.newsletter import NewsletterSubscriber, NewsletterSubscription
+    if module_exists("webapp.blueprints.newsletter.models"):
+        from webapp.blueprints.newsletter.models import NewsletterSubscriber, NewsletterSubscription
 
         parts.append(_summary(NewsletterSubscriber.id, NewsletterSubscriber.status, NewsletterSubscriber.user_id == user_id))
         parts.append(_summary(NewsletterSubscription.topic_id, NewsletterSubscription.created_at,

@@ -8,13 +8,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from webapp.blueprints.newsletter import signup as signup_service
 from webapp.blueprints.newsletter.forms import SignupForm, TopicsForm
 from webapp.core import mailer, tokens
 from webapp.core.links import site_url_for
 from webapp.database import immediate_transactions
 from webapp.extensions import csrf, db, limiter
 from webapp.security import no_store
-from webapp.services import newsletter_signup as signup_service
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterIssue, NewsletterTopic
+from webapp.blueprints.newsletter.signup import subscriber_for_user
 from webapp.models.accounts import User
-from webapp.models.newsletter import NewsletterDelivery, NewsletterIssue, NewsletterTopic
-from webapp.services.newsletter_signup import subscriber_for_user
 
 
 def _iso(value):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models.newsletter import NewsletterTopic
+from webapp.blueprints.newsletter.models import NewsletterTopic
 
 # (slug, name, description), in the order they are offered.
 TOPICS = [

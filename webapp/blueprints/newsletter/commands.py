@@ -9,8 +9,9 @@ from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 from werkzeug.routing import BuildError
 
+from webapp.blueprints.newsletter import compose as newsletter_compose
+from webapp.blueprints.newsletter import send as newsletter_send
 from webapp.extensions import db
-from webapp.services import newsletter_compose, newsletter_send
 
 newsletter_cli = AppGroup("newsletter", help="The newsletter: compose and send issues.")
 

@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.newsletter.models import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 from webapp.core import tokens
 from webapp.models.accounts import User
-from webapp.models.newsletter import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 from webapp.services.account_mail import Mail
 
 CONFIRM_PURPOSE = "newsletter-confirm"
