@@ -30,7 +30,7 @@ EXPORT_SECTIONS = [
     ("drug_reviews", "webapp.blueprints.drugs.reviews:export_section"),
     ("community", "webapp.blueprints.community.export:export_section"),
     ("newsletter", "webapp.blueprints.newsletter.export:export_section"),
-    ("personalisation", "webapp.services.personalisation:export_section"),
+    ("personalisation", "webapp.blueprints.personalisation.signals:export_section"),
 ]
 
 # Full-text search objects: functions (connection) -> None and (session) -> None.

@@ -295,7 +295,7 @@ def test_cancer_and_healthy_living_issues_pick_articles_by_health_center(app, ru
 
 
 @needs_recalls
-@pytest.mark.skipif(not module_exists("webapp.services.personalisation"), reason="personalisation is not built yet")
+@pytest.mark.skipif(not module_exists("webapp.blueprints.personalisation.signals"), reason="personalisation is not built yet")
 def test_a_member_who_allows_personalisation_sees_recalls_of_their_medicines_first(app, runner, make_user, subscribers, sent_mail):
     from webapp.blueprints.mymeds.models import MedProfile, SavedMedicine
 

@@ -15,8 +15,8 @@ from webapp.blueprints.community.models import CommunityGroup, CommunityMembersh
 from webapp.blueprints.content import loader as content_loader
 from webapp.blueprints.drugs.models import Condition, Drug, Ingredient, drug_ingredients
 from webapp.blueprints.mymeds.models import MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
+from webapp.blueprints.personalisation.models import ReadingHistory
 from webapp.extensions import db
-from webapp.models.personalisation import ReadingHistory
 
 
 def _reasons(html: str) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from webapp.services.recommend import Alert, Answer, Card, SavedMedicine, Signals, recommend
+from webapp.blueprints.personalisation.recommend import Alert, Answer, Card, SavedMedicine, Signals, recommend
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 
@@ -119,7 +119,7 @@ def test_empty_catalog_gives_only_urgent_items():
 
 
 def test_newsletter_order_puts_recalls_of_saved_medicines_first_then_interests():
-    from webapp.services.recommend import NewsItem, order_news
+    from webapp.blueprints.personalisation.recommend import NewsItem, order_news
 
     items = [
         NewsItem("article:whipple", "article", frozenset({"center:pancreatic-cancer"})),

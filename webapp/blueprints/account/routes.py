@@ -8,12 +8,13 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user, login_required, logout_user
 
 from webapp.blueprints.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
+from webapp.blueprints.personalisation import signals as personalisation
 from webapp.core import mailer, tokens
 from webapp.core.links import site_url_for
 from webapp.database import immediate_transactions
 from webapp.extensions import db, limiter
 from webapp.security import no_store
-from webapp.services import account_data, account_mail, accounts, personalisation
+from webapp.services import account_data, account_mail, accounts
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

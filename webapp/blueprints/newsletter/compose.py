@@ -181,7 +181,7 @@ def order_items(items: list[Item], user, session: Session | None = None) -> list
     """
     if user is None or session is None:
         return list(items)
-    personal = resolve("webapp.services.personalisation:order_newsletter_items")
+    personal = resolve("webapp.blueprints.personalisation.signals:order_newsletter_items")
     return personal(session, user, list(items)) if personal else list(items)
 
 

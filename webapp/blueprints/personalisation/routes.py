@@ -8,12 +8,12 @@ from flask import Blueprint, Response, flash, redirect, request, session, url_fo
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
+from webapp.blueprints.personalisation import signals as personalisation
 from webapp.blueprints.personalisation.forms import ClearHistoryForm, PersonalisationForm
+from webapp.blueprints.personalisation.today import VISITOR_SESSION_KEY
 from webapp.database import immediate_transactions
 from webapp.extensions import db, limiter
 from webapp.security import no_store
-from webapp.services import personalisation
-from webapp.today import VISITOR_SESSION_KEY
 
 bp = Blueprint("personalisation", __name__, url_prefix="/account")
 

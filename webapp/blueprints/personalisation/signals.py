@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.areas import module_exists
-from webapp.models.personalisation import PersonalisationSettings, ReadingHistory
-from webapp.services.recommend import Alert, Answer, Card, NewsItem, Recommendation, SavedMedicine, Signals, order_news, recommend
+from webapp.blueprints.personalisation.models import PersonalisationSettings, ReadingHistory
+from webapp.blueprints.personalisation.recommend import Alert, Answer, Card, NewsItem, Recommendation, SavedMedicine, Signals, order_news, recommend
 
 HISTORY_USED = 20           # most recent reads that shape recommendations
 VISITOR_HISTORY_LIMIT = 20  # kept in the visitor's own session cookie, nowhere else

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from flask import current_app, g, session, url_for
 from flask_login import current_user
 
+from webapp.blueprints.personalisation import signals as personalisation
 from webapp.extensions import db
-from webapp.services import personalisation
 
 VISITOR_SESSION_KEY = "reads"
 
