@@ -10,9 +10,9 @@ from tests.integration._community import ask, thread_id_from
 from webapp.blueprints.community.models import CommunityGroup, CommunityThread
 from webapp.blueprints.content import loader as content_loader
 from webapp.blueprints.drugs import loader as drug_loader
+from webapp.blueprints.main import sitemap
 from webapp.blueprints.pills import seed as pill_seed
 from webapp.extensions import db
-from webapp.services import sitemap
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from webapp.blueprints.main import sitemap
 from webapp.blueprints.main.forms import FontSizeForm
 from webapp.blueprints.personalisation.today import reader_cache_key, today_for_reader
 from webapp.core.page_cache import cacheable_request, cached_render
 from webapp.extensions import db
 from webapp.security import is_safe_next
-from webapp.services import sitemap
 from webapp.templating import FONT_SIZE_COOKIE, FONT_SIZES
 
 bp = Blueprint("main", __name__)
