@@ -35,13 +35,13 @@ def build_database(url: str) -> None:
 
     from config import DevelopmentConfig
     from webapp import create_app
+    from webapp.blueprints.accounts import rules as accounts
     from webapp.blueprints.community.models import CommunityGroup, CommunityMembership
     from webapp.blueprints.drugs.models import Drug
     from webapp.blueprints.mymeds.models import MedProfile, SavedMedicine
     from webapp.core import search_setup
     from webapp.extensions import db
     from webapp.seeding import run_seed
-    from webapp.services import accounts
 
     app = create_app(DevelopmentConfig, {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -17,10 +17,10 @@ from sqlalchemy import create_engine, select, text
 
 from config import TestConfig
 from webapp import create_app
+from webapp.blueprints.accounts import passwords
+from webapp.blueprints.accounts.models import User
 from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
-from webapp.models import User
-from webapp.services import passwords
 
 PASSWORD = "correct horse battery"  # 21 characters, not in the common list
 

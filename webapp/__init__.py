@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 from config import Config, ProductionConfig, config_for_env
 from webapp import database, security
 from webapp.core import mailer
+from webapp.core.area import EXTENSION_KEY
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -86,8 +87,11 @@ def _configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from webapp import models  # noqa: F401  (register every table with the metadata)
+    # Every area's models (and the outbox's) join the metadata that Alembic and create_all read.
+    from webapp.areas import REGISTRY
+    from webapp.core import outbox_models  # noqa: F401
 
+    app.extensions[EXTENSION_KEY] = REGISTRY
     db.init_app(app)
     database.init_app(app, db)
     with app.app_context():
@@ -133,9 +137,7 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from webapp.blueprints import all_blueprints
-
-    for blueprint in all_blueprints():
+    for blueprint in app.extensions[EXTENSION_KEY].blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -8,10 +8,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from webapp.areas import CLI_MODULES, resolve
+from webapp.blueprints.accounts import rules as accounts
 from webapp.core import outbox
+from webapp.core.area import EXTENSION_KEY
 from webapp.extensions import db
-from webapp.services import accounts
 
 import_cli = AppGroup("import", help="Import real reference data (idempotent; safe to re-run).")
 
@@ -20,10 +20,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
-    for target in CLI_MODULES:
-        module_register = resolve(f"{target}:register")
-        if module_register is not None:
-            module_register(app, import_cli)
+    for register_area_cli in app.extensions[EXTENSION_KEY].cli:
+        register_area_cli(app, import_cli)
     app.cli.add_command(import_cli)
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask import Flask, request
 from flask_login import current_user
 
-from webapp.areas import HEADER_COUNTERS, resolve
+from webapp.core.area import registry
 from webapp.security import csp_nonce
 
 FONT_SIZES = ("smaller", "default", "larger")
@@ -22,9 +22,6 @@ MAIN_NAV = [
     ("content.centers", "Health Centers"),
 ]
 FONT_SIZE_COOKIE = "font_size"
-
-
-
 
 
 def current_nav_endpoint() -> str | None:
@@ -46,10 +43,7 @@ def header_counters() -> list[tuple[str, str, int]]:
     if not current_user.is_authenticated:
         return []
     counts = []
-    for label, endpoint, target in HEADER_COUNTERS:
-        count = resolve(target)
-        if count is None:
-            continue
+    for label, endpoint, count in registry().header_counters:
         number = count(current_user)
         if number:
             counts.append((label, endpoint, number))

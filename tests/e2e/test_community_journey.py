@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from webapp.blueprints.accounts import passwords
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community.models import CommunityStanding
 from webapp.extensions import db
-from webapp.models import User
-from webapp.services import passwords
 
 
 def _make_people(live_app) -> None:

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.conftest import PASSWORD
+from webapp.blueprints.accounts import passwords
+from webapp.blueprints.accounts.models import User
 from webapp.extensions import db
-from webapp.models import User
-from webapp.services import passwords
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from tests.conftest import first_link
-from webapp.areas import module_exists
 from webapp.blueprints.newsletter.models import NewsletterSubscriber
 from webapp.extensions import db
 
@@ -115,7 +114,6 @@ def test_footer_signup_confirm_preferences_and_unsubscribe(page, axe_check, live
     assert _status(live_app, "footer.reader@example.com") == "unsubscribed"
 
 
-@pytest.mark.skipif(not module_exists("webapp.blueprints.community.models"), reason="the community area is not built yet")
 def test_mail_round_trip_through_smtp_with_one_click_unsubscribe(page, axe_check, live_app, smtp_inbox):
     from webapp.blueprints.community.models import CommunityGroup, CommunityThread
 
@@ -170,8 +168,8 @@ def test_mail_round_trip_through_smtp_with_one_click_unsubscribe(page, axe_check
 
 def test_member_manages_topics_in_settings(page, axe_check, live_app):
     from tests.conftest import PASSWORD
-    from webapp.models import User
-    from webapp.services import passwords
+    from webapp.blueprints.accounts import passwords
+    from webapp.blueprints.accounts.models import User
 
     with live_app.app_context():
         db.session.add(User(email="settings.member@example.com", display_name="Sol",

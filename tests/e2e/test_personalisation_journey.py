@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from webapp.blueprints.accounts import rules as accounts
 from webapp.blueprints.community.models import CommunityGroup, CommunityMembership
 from webapp.blueprints.drugs.models import Drug
 from webapp.blueprints.mymeds.models import MedProfile, SavedMedicine
 from webapp.extensions import db
-from webapp.services import accounts
 
 PASSWORD = "a garden of quiet lanterns"
 

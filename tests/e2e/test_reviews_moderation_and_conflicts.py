@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from webapp.blueprints.accounts import passwords
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.drugs.models import Drug, Review
 from webapp.extensions import db
-from webapp.models import User
-from webapp.services import passwords
 
 SPAM = "Sample review written for a browser test: buy cheap pills at an online shop."
 

@@ -137,8 +137,8 @@ def walker(live_app):
     from datetime import datetime, timezone
 
     from tests.conftest import PASSWORD
-    from webapp.models import User
-    from webapp.services import passwords
+    from webapp.blueprints.accounts import passwords
+    from webapp.blueprints.accounts.models import User
 
     with live_app.app_context():
         if db.session.execute(select(User).where(User.email == MEMBER_EMAIL)).scalar_one_or_none() is None:

@@ -33,7 +33,7 @@ def setup_people(app, make_user) -> People:
     )
     with app.app_context():
         seed(db.session, lambda _m: None)
-        from webapp.models import User
+        from webapp.blueprints.accounts.models import User
 
         db.session.get(User, people.expert.id).credential = "PharmD, oncology pharmacist"
         for user in (people.asker, people.other):

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, first_link
+from webapp.blueprints.accounts.models import User
 from webapp.extensions import db
-from webapp.models import User
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -11,9 +11,9 @@ from config import ProductionConfig
 from tests.conftest import PASSWORD, first_link
 from tests.integration._community import ask, client_as, thread_id_from
 from webapp import create_app
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.newsletter import seed as newsletter_seed
 from webapp.extensions import db
-from webapp.models import User
 
 PUBLIC = "https://healthdesk.example"
 OTHER_HOST = "http://127.0.0.1"  # a host the app answers to that is not SITE_URL's

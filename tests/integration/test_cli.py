@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from webapp.blueprints.accounts.models import User
 from webapp.extensions import db
-from webapp.models import User
 
 
 def _role(app, email):

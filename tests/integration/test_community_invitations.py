@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration._community import ask, client_as, group_id, invitation_forms, private_group, thread_id_from
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community.models import CommunityInvitation, CommunityMembership, CommunityNotification
 from webapp.extensions import db
-from webapp.models import User
 
 SCRIPT = "<script>alert(1)</script>"
 

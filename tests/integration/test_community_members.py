@@ -148,7 +148,7 @@ def test_account_deletion_leaves_deleted_member_on_public_posts(app, people, ask
     answer_id = post_ids(app, thread_id)[1]
     asker.post(f"/community/posts/{answer_id}/helpful")
     with app.app_context():
-        from webapp.models import User
+        from webapp.blueprints.accounts.models import User
 
         db.session.delete(db.session.get(User, people.other.id))
         db.session.commit()

@@ -86,7 +86,7 @@ def test_queue_shows_reports_with_context_and_hide_shows_reason_to_author_only(a
 
 def mod_id(app):
     with app.app_context():
-        from webapp.models import User
+        from webapp.blueprints.accounts.models import User
 
         return db.session.execute(select(User.id).where(User.email == "mod@example.com")).scalar_one()
 

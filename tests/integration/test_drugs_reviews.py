@@ -149,7 +149,7 @@ def test_reports_are_stored_once_for_the_moderators(drugs, client, auth, make_us
 def test_delete_and_export_my_reviews(drugs, logged_in_client, user):
     review(logged_in_client, body="Mine")
     with drugs.app_context():
-        from webapp.models import User
+        from webapp.blueprints.accounts.models import User
 
         member = db.session.get(User, user.id)
         exported = reviews.export_section(db.session, member)
@@ -163,7 +163,7 @@ def test_delete_and_export_my_reviews(drugs, logged_in_client, user):
 def test_deleting_the_account_removes_its_reviews(drugs, logged_in_client, user):
     review(logged_in_client)
     with drugs.app_context():
-        from webapp.models import User
+        from webapp.blueprints.accounts.models import User
 
         db.session.delete(db.session.get(User, user.id))
         db.session.commit()

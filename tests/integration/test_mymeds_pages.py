@@ -220,14 +220,14 @@ def test_account_export_includes_every_profile(logged_in_client, reference):
 
 def test_deleting_the_account_deletes_the_lists(app, client, auth, make_user, reference):
     from tests.conftest import PASSWORD
-    from webapp.services.accounts import delete_account
+    from webapp.blueprints.accounts.rules import delete_account
 
     user = make_user("leaving@example.com")
     auth.login(user.email)
     pid = me_profile_id(client)
     add(client, pid, "warfarin")
     with app.app_context():
-        from webapp.models import User
+        from webapp.blueprints.accounts.models import User
 
         delete_account(db.session, db.session.get(User, user.id), PASSWORD, app.config["PASSWORD_HASH_METHOD"])
         db.session.commit()
@@ -262,9 +262,9 @@ def test_the_save_partial_for_visitors_and_members(app, client, auth, make_user,
     from flask import render_template_string
     from flask_login import login_user
 
-    from webapp.models import User
+    from webapp.blueprints.accounts.models import User
 
-    template = '{% include "_partials/save_to_my_medicine.html" %}'
+    template = '{% include "mymeds/_save_to_my_medicine.html" %}'
     item = {"kind": "drug", "id": reference["warfarin"], "name": "Warfarin"}
     with app.test_request_context("/drugs/warfarin"):
         html = render_template_string(template, save_item=item)

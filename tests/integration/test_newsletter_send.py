@@ -12,15 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import first_link
-from webapp.areas import module_exists
 from webapp.blueprints.newsletter import seed as newsletter_seed
 from webapp.blueprints.newsletter import send as newsletter_send
 from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterIssue, NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 from webapp.blueprints.newsletter.signup import topics_by_slugs
 from webapp.extensions import db
-
-needs_recalls = pytest.mark.skipif(not module_exists("webapp.blueprints.mymeds.models"), reason="the My Medicine area (recalls) is not built yet")
-needs_community = pytest.mark.skipif(not module_exists("webapp.blueprints.community.models"), reason="the community area is not built yet")
 
 PEOPLE = [
     ("ada@example.com", "confirmed", ["drug-safety", "community-highlights"]),
@@ -61,7 +57,6 @@ def _newsletters(sent_mail):
     return [m for m in sent_mail() if m.category == "newsletter"]
 
 
-@needs_recalls
 def test_send_queues_one_email_per_confirmed_subscriber(app, client, runner, subscribers, sent_mail):
     _add_recall(app, "D-0001-2026", "Metformin ER 500 mg tablets <b>bottle of 90</b>")
     result = runner.invoke(args=["newsletter", "send", "drug-safety"])
@@ -96,7 +91,6 @@ def _header(head: bytes, name: bytes) -> tuple[bytes, bytes]:
     return match.group(1), re.sub(rb"\r\n(?=[ \t])", b"", match.group(1)).strip()
 
 
-@needs_recalls
 def test_one_click_unsubscribe_headers_arrive_as_plain_ascii_over_smtp(app, make_app, client, subscribers, smtp_server):
     """Security issue #13, finding 13: a long List-Unsubscribe was sent as RFC 2047 encoded words
     (=?utf-8?q?=3Chttps...), which no mail client reads as a URL, so one-click unsubscribe failed."""
@@ -135,7 +129,6 @@ def test_one_click_unsubscribe_headers_arrive_as_plain_ascii_over_smtp(app, make
             NewsletterSubscriber.email == address)).scalar_one() == "unsubscribed"
 
 
-@needs_recalls
 def test_running_the_same_send_again_never_mails_anyone_twice(app, runner, subscribers, sent_mail):
     _add_recall(app, "D-0002-2026", "Lisinopril 10 mg tablets")
     runner.invoke(args=["newsletter", "send", "drug-safety"])
@@ -156,7 +149,6 @@ def test_running_the_same_send_again_never_mails_anyone_twice(app, runner, subsc
     assert "Atorvastatin" in newest.body_text and "Lisinopril" not in newest.body_text
 
 
-@needs_recalls
 def test_dry_run_shows_the_issue_and_queues_nothing(app, runner, subscribers, sent_mail):
     _add_recall(app, "D-0004-2026", "Amlodipine 5 mg tablets")
     result = runner.invoke(args=["newsletter", "send", "drug-safety", "--dry-run"])
@@ -168,7 +160,6 @@ def test_dry_run_shows_the_issue_and_queues_nothing(app, runner, subscribers, se
         assert db.session.execute(select(NewsletterIssue)).first() is None
 
 
-@needs_recalls
 def test_a_crashed_send_resumes_where_it_stopped(app, runner, subscribers, sent_mail):
     _add_recall(app, "D-0005-2026", "Sertraline 50 mg tablets")
 
@@ -236,7 +227,6 @@ def test_nothing_new_sends_nothing(runner, subscribers, sent_mail):
     assert "Nothing new to send" in result.output and sent_mail() == []
 
 
-@needs_community
 def test_community_highlights_carry_the_top_public_threads(app, runner, subscribers, sent_mail):
     from webapp.blueprints.community.models import CommunityGroup, CommunityThread
 
@@ -262,7 +252,6 @@ def test_community_highlights_carry_the_top_public_threads(app, runner, subscrib
     assert "Removed by moderators" not in text and "Members only" not in text
 
 
-@pytest.mark.skipif(not module_exists("webapp.blueprints.content.models"), reason="the health-center articles are not built yet")
 def test_cancer_and_healthy_living_issues_pick_articles_by_health_center(app, runner, subscribers, sent_mail):
     from webapp.blueprints.content.models import Article, HealthCenter
 
@@ -294,8 +283,6 @@ def test_cancer_and_healthy_living_issues_pick_articles_by_health_center(app, ru
     assert "treatment choices" not in by_address["bo@example.com"]
 
 
-@needs_recalls
-@pytest.mark.skipif(not module_exists("webapp.blueprints.personalisation.signals"), reason="personalisation is not built yet")
 def test_a_member_who_allows_personalisation_sees_recalls_of_their_medicines_first(app, runner, make_user, subscribers, sent_mail):
     from webapp.blueprints.mymeds.models import MedProfile, SavedMedicine
 

@@ -52,12 +52,10 @@ def test_every_record_matches_the_real_spl_row():
 
 
 def test_seed_is_idempotent_and_links_drugs(app_ctx):
-    from webapp.areas import resolve
+    from webapp.blueprints.drugs.loader import seed as drug_seed
 
-    drug_seed = resolve("webapp.blueprints.drugs.loader:seed")
-    if drug_seed is not None:
-        drug_seed(db.session, lambda _m: None)
-        db.session.commit()
+    drug_seed(db.session, lambda _m: None)
+    db.session.commit()
     seed(db.session, lambda _m: None)
     db.session.commit()
     seed(db.session, lambda _m: None)

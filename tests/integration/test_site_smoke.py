@@ -28,10 +28,10 @@ from werkzeug.routing import IntegerConverter
 from config import TestConfig
 from tests.conftest import PASSWORD, drop_postgres_schema, reset_postgres_schema, with_search_path
 from webapp import create_app
+from webapp.blueprints.accounts import passwords
 from webapp.core import search_setup
 from webapp.extensions import db
 from webapp.seeding import run_seed
-from webapp.services import passwords
 
 # ---------------------------------------------------------------------------------------------
 # The routes, read from an app built at import time (no database is touched).
@@ -256,7 +256,7 @@ class Site:
 
 
 def _make_user(email: str, name: str, role: str = "member"):
-    from webapp.models import User
+    from webapp.blueprints.accounts.models import User
 
     user = User(email=email, display_name=name, role=role, email_verified_at=datetime.now(timezone.utc),
                 password_hash=passwords.hash_password(PASSWORD, "scrypt:16384:8:1"))

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community import rules
 from webapp.blueprints.community.moderation import may_sanction
-from webapp.models.accounts import User
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from webapp import database
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.newsletter import compose
 from webapp.blueprints.newsletter import seed as newsletter_seed
 from webapp.blueprints.newsletter import send as newsletter_send
@@ -17,7 +18,6 @@ from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterIs
 from webapp.core import tokens
 from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
-from webapp.models import User
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 SECRET = "unit-secret"

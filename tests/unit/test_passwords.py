@@ -1,6 +1,6 @@
 import pytest
 
-from webapp.services import passwords
+from webapp.blueprints.accounts import passwords
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app, g, has_request_context
 from flask_login import current_user
 
+from webapp.blueprints.accounts.emails import Mail
 from webapp.core import outbox
 from webapp.extensions import db
-from webapp.services.account_mail import Mail
 
 
 def _signed_in_member_id() -> int | None:

@@ -33,8 +33,8 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from webapp.blueprints.accounts.models import User
 from webapp.core.outbox_models import TEXT_REMOVED, OutboxMessage
-from webapp.models.accounts import User
 
 log = logging.getLogger(__name__)
 

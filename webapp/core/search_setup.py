@@ -11,13 +11,9 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from webapp.areas import SEARCH_CLEARERS, SEARCH_INSTALLERS, resolve
+from webapp.core import search
 
 SEARCH_PREFIX = "search_"
-
-
-def _functions(targets: list[str]) -> list:
-    return [f for f in (resolve(t) for t in targets) if f is not None]
 
 
 def install(bind: Engine | Connection) -> None:
@@ -26,13 +22,11 @@ def install(bind: Engine | Connection) -> None:
         with bind.begin() as connection:
             install(connection)
         return
-    for installer in _functions(SEARCH_INSTALLERS):
-        installer(bind)
+    search.install(bind)
 
 
 def clear(session: Session) -> None:
-    for clearer in _functions(SEARCH_CLEARERS):
-        clearer(session)
+    search.clear(session)
 
 
 def is_search_object(name: str | None) -> bool:

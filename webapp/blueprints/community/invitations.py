@@ -13,13 +13,13 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.blueprints.accounts.models import User
+from webapp.blueprints.accounts.rules import AccountError, find_by_email, normalize_email
 from webapp.blueprints.community import notifications
 from webapp.blueprints.community.models import CommunityGroup, CommunityInvitation, CommunityMembership
 from webapp.blueprints.community.posts import check_may_post, is_member
 from webapp.blueprints.community.rules import CommunityError, is_moderator
 from webapp.core import outbox
-from webapp.models.accounts import User
-from webapp.services.accounts import AccountError, find_by_email, normalize_email
 
 INVITE_SENT = ("Thank you. If that address belongs to a HealthDesk member who isn't in the group yet, they will "
                "find your invitation on their community pages and by email, and join only if they accept.")

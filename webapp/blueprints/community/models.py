@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.blueprints.accounts.models import User
 from webapp.core.db_types import UTCDateTime, utcnow
 from webapp.extensions import db
-from webapp.models.accounts import User
 
 GROUP_VISIBILITIES = ("public", "private")
 GROUP_STATUSES = ("pending", "approved", "rejected")

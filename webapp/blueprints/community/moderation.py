@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community import notifications
 from webapp.blueprints.community.models import (
     REPORT_REASONS,
@@ -26,7 +27,6 @@ from webapp.blueprints.community.posts import check_may_post, paginate, refresh_
 from webapp.blueprints.community.rules import NOTE_MAX, CommunityError, clean_body, is_moderator
 from webapp.blueprints.drugs import review_moderation
 from webapp.core import markdown_safe
-from webapp.models.accounts import User
 
 REASON_LABELS = {
     "spam": "Spam or advertising",

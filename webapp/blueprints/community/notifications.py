@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community.models import CommunityNotification, CommunityPost, CommunityStanding, CommunityThread, CommunityWatch
 from webapp.core import outbox
 from webapp.extensions import db
-from webapp.models.accounts import User
 
 PER_PAGE = 20
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community import notifications
 from webapp.blueprints.community.models import (
     CommunityGroup,
@@ -39,7 +40,6 @@ from webapp.blueprints.community.rules import (
 )
 from webapp.core import markdown_safe
 from webapp.core import search as site_search
-from webapp.models.accounts import User
 
 PER_PAGE = 20
 SEARCH_KIND = "thread"
@@ -759,11 +759,7 @@ class PerspectiveArticle:
 
 
 def expert_perspective_articles(session: Session, limit: int = 20) -> list[PerspectiveArticle]:
-    """Health-center articles of kind "expert perspective" (none while the content area is absent)."""
-    from webapp.areas import module_exists
-
-    if not module_exists("webapp.blueprints.content.models"):
-        return []
+    """Health-center articles of kind "expert perspective"."""
     from webapp.blueprints.content.models import Article, HealthCenter
 
     rows = session.execute(

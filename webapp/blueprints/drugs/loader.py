@@ -454,12 +454,8 @@ def _plain(*parts) -> str:
 def index_site_search(session: Session) -> int:
     """Put every drug and condition page into the shared site search (when that area
     exists); pages whose data file went away are pruned. Returns how many were indexed."""
-    from webapp.areas import resolve
+    from webapp.core.search import index_document, remove_kind
 
-    index_document = resolve("webapp.core.search:index_document")
-    remove_kind = resolve("webapp.core.search:remove_kind")
-    if index_document is None or remove_kind is None:
-        return 0
     drugs = session.execute(select(Drug).options(selectinload(Drug.names))).scalars().all()
     for drug in drugs:
         title = drug.name + (f" ({', '.join(drug.brand_names[:4])})" if drug.brand_names else "")

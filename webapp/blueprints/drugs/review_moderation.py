@@ -16,13 +16,13 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community import notifications
 from webapp.blueprints.community.models import CommunityModerationAction
 from webapp.blueprints.community.rules import CommunityError, is_moderator
 from webapp.blueprints.drugs.models import Review, ReviewReport
 from webapp.blueprints.drugs.reviews import REPORT_REASON_LABELS
 from webapp.core.db_types import utcnow
-from webapp.models.accounts import User
 
 ACTIONS = ("dismiss", "hide", "restore")
 REASON_MAX = 500

@@ -9,12 +9,12 @@ from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from webapp import MAX_DATABASE_INT
-from webapp.areas import resolve
 from webapp.blueprints.api.params import ParamError, parse_page
 from webapp.blueprints.drugs import catalog as drug_catalog
 from webapp.blueprints.drugs import reviews
 from webapp.blueprints.drugs.forms import ReportForm, ReviewForm, SearchForm
 from webapp.blueprints.drugs.models import KIND_LABELS, Review
+from webapp.blueprints.pills.search import pills_for_drug
 from webapp.core.forms import EmptyForm
 from webapp.extensions import db, limiter
 from webapp.security import no_store
@@ -140,19 +140,16 @@ def detail(slug: str):
     drug = drug_catalog.get_drug(db.session, slug)
     if drug is None:
         abort(404)
-    pills, pill_total = [], 0
-    pills_for_drug = resolve("webapp.blueprints.pills.search:pills_for_drug")
-    if pills_for_drug is not None:
-        found = pills_for_drug(db.session, drug.id)
-        pill_total = len(found)
-        pills = [(p, _pill_url(p)) for p in found[:12]]
+    found = pills_for_drug(db.session, drug.id)
+    pill_total = len(found)
+    pills = [(p, _pill_url(p)) for p in found[:12]]
     overall, per_condition = reviews.summary(db.session, drug.id)
     own_review = reviews.review_of(db.session, current_user.id, drug.id) if current_user.is_authenticated else None
     return render_template(
         "drugs/detail.html", drug=drug, classes=drug_catalog.classes_of(db.session, drug),
         product_groups=drug_catalog.product_groups_for(db.session, drug.id),
         product_total=drug_catalog.product_count_for(db.session, drug.id),
-        pills=pills, pill_total=pill_total, pills_available=pills_for_drug is not None,
+        pills=pills, pill_total=pill_total,
         interactions_url=url_for("mymeds.interaction_checker") if _endpoint_exists("mymeds.interaction_checker") else None,
         overall=overall, per_condition=per_condition, own_review=own_review,
         recent=reviews.list_reviews(db.session, drug.id, sort="helpful", per_page=3).items,

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.mymeds.models import AlertSubscription, MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
 from webapp.core import outbox
-from webapp.models.accounts import User
 
 MAIL_CATEGORY = "recall-alert"
 

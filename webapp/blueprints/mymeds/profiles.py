@@ -14,11 +14,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, Product, ProductIngredient
 from webapp.blueprints.mymeds.interactions import InteractionReport, KnowledgeBase, Medicine, check_interactions
 from webapp.blueprints.mymeds.models import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
 from webapp.blueprints.pills.models import Pill
-from webapp.models.accounts import User
 
 MAX_PROFILES = 20
 MAX_MEDICINES = 100  # per profile

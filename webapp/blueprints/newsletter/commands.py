@@ -9,7 +9,6 @@ from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 from werkzeug.routing import BuildError
 
-from webapp.blueprints.newsletter import compose as newsletter_compose
 from webapp.blueprints.newsletter import send as newsletter_send
 from webapp.extensions import db
 
@@ -49,8 +48,7 @@ def send(topic: str, since: datetime | None, dry_run: bool) -> None:
             topic_row = newsletter_send.find_topic(db.session, topic)
         except newsletter_send.SendError as exc:
             raise click.ClickException(str(exc)) from exc
-        wired = ", ".join(f"{name}: {'yes' if ok else 'not yet'}" for name, ok in newsletter_compose.wired_sources().items())
-        click.echo(f"Topic: {topic_row.name}. Sources wired: {wired}.")
+        click.echo(f"Topic: {topic_row.name}.")
         draft = newsletter_send.draft_issue(db.session, topic_row, since=since_utc, now=now, link=_link)
         if draft.resumed_issue is not None:
             note = " (--since ignored)" if since_utc else ""

@@ -16,8 +16,6 @@ from markupsafe import escape
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from webapp.areas import module_exists, resolve
-
 Link = Callable[[str, dict], "str | None"]
 
 ARTICLE_LIMIT = 8
@@ -69,8 +67,6 @@ def _clip(text: str, limit: int = 280) -> str:
 
 def articles_since(session: Session, since: datetime, link: Link, *, center_words: Iterable[str] = (),
                    exclude_center_words: Iterable[str] = (), text_words: Iterable[str] = ()) -> list[Item]:
-    if not module_exists("webapp.blueprints.content.models"):
-        return []
     from webapp.blueprints.content.models import Article, HealthCenter
 
     stmt = (select(Article, HealthCenter).join(HealthCenter, Article.center_id == HealthCenter.id)
@@ -92,8 +88,6 @@ def articles_since(session: Session, since: datetime, link: Link, *, center_word
 
 
 def recalls_since(session: Session, since: datetime, link: Link) -> list[Item]:
-    if not module_exists("webapp.blueprints.mymeds.models"):
-        return []
     from webapp.blueprints.mymeds.models import Recall
 
     # New on our site since the date; a bulk import of old reports is not news.
@@ -116,8 +110,6 @@ def recalls_since(session: Session, since: datetime, link: Link) -> list[Item]:
 
 
 def top_threads_since(session: Session, since: datetime, link: Link, *, group_words: Iterable[str] = ()) -> list[Item]:
-    if not module_exists("webapp.blueprints.community.models"):
-        return []
     from webapp.blueprints.community.models import CommunityGroup, CommunityThread
 
     stmt = (select(CommunityThread, CommunityGroup).join(CommunityGroup, CommunityThread.group_id == CommunityGroup.id)
@@ -148,15 +140,6 @@ TOPIC_SOURCES: dict[str, Callable[[Session, datetime, Link], list[Item]]] = {
 }
 
 
-def wired_sources() -> dict[str, bool]:
-    """Which kinds of content exist yet (shown by the send command)."""
-    return {
-        "articles": module_exists("webapp.blueprints.content.models"),
-        "recalls": module_exists("webapp.blueprints.mymeds.models"),
-        "community threads": module_exists("webapp.blueprints.community.models"),
-    }
-
-
 def compose(session: Session, topic_slug: str, since: datetime, link: Link, *, exclude_keys: Iterable[str] = ()) -> list[Item]:
     """Everything new on the topic since `since`, leaving out what an earlier issue already carried."""
     source = TOPIC_SOURCES.get(topic_slug)
@@ -181,8 +164,9 @@ def order_items(items: list[Item], user, session: Session | None = None) -> list
     """
     if user is None or session is None:
         return list(items)
-    personal = resolve("webapp.blueprints.personalisation.signals:order_newsletter_items")
-    return personal(session, user, list(items)) if personal else list(items)
+    from webapp.blueprints.personalisation.signals import order_newsletter_items
+
+    return order_newsletter_items(session, user, list(items))
 
 
 def subject_for(topic_name: str, items: list[Item]) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterIssue, NewsletterTopic
 from webapp.blueprints.newsletter.signup import subscriber_for_user
-from webapp.models.accounts import User
 
 
 def _iso(value):

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.newsletter import compose as compose_mod
 from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterIssue, NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 from webapp.blueprints.newsletter.signup import manage_token
 from webapp.core.outbox import queue_mail
-from webapp.models.accounts import User
 
 DEFAULT_WINDOW = timedelta(days=30)  # the first issue of a topic covers this much
 PREVIOUS_ISSUES_CHECKED = 50

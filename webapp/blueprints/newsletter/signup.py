@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.accounts.emails import Mail
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.newsletter.models import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 from webapp.core import tokens
-from webapp.models.accounts import User
-from webapp.services.account_mail import Mail
 
 CONFIRM_PURPOSE = "newsletter-confirm"
 MANAGE_PURPOSE = "newsletter-manage"

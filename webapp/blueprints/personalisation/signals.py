@@ -18,7 +18,6 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from webapp.areas import module_exists
 from webapp.blueprints.personalisation.models import PersonalisationSettings, ReadingHistory
 from webapp.blueprints.personalisation.recommend import Alert, Answer, Card, NewsItem, Recommendation, SavedMedicine, Signals, order_news, recommend
 
@@ -115,8 +114,6 @@ def export_section(session: Session, user) -> dict:
 # --- signals --------------------------------------------------------------------------
 
 def _saved_medicines(session: Session, user_id: int) -> tuple[SavedMedicine, ...]:
-    if not module_exists("webapp.blueprints.mymeds.models"):
-        return ()
     from sqlalchemy.orm import selectinload
 
     from webapp.blueprints.drugs.models import Drug, Ingredient
@@ -151,8 +148,6 @@ def _saved_medicines(session: Session, user_id: int) -> tuple[SavedMedicine, ...
 
 
 def member_groups(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
-    if not module_exists("webapp.blueprints.community.models"):
-        return ()
     from webapp.blueprints.community.models import CommunityGroup, CommunityMembership
 
     rows = session.execute(
@@ -164,8 +159,6 @@ def member_groups(session: Session, user_id: int) -> tuple[tuple[str, str], ...]
 
 def _topics(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
     """Newsletter topics the member confirmed."""
-    if not module_exists("webapp.blueprints.newsletter.models"):
-        return ()
     from webapp.blueprints.newsletter.models import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 
     rows = session.execute(
@@ -179,7 +172,7 @@ def _topics(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
 
 
 def _alerts(session: Session, user_id: int, link: Link) -> tuple[Alert, ...]:
-    if not module_exists("webapp.blueprints.mymeds.models") or "mymeds.alerts" not in _endpoints(link):
+    if "mymeds.alerts" not in _endpoints(link):
         return ()
     from webapp.blueprints.mymeds.models import MedNotification, RecallMatch
     from webapp.blueprints.mymeds.models import SavedMedicine as SavedRow
@@ -211,11 +204,11 @@ def _alerts(session: Session, user_id: int, link: Link) -> tuple[Alert, ...]:
 
 
 def _answers(session: Session, user_id: int, link: Link) -> tuple[Answer, ...]:
-    if not module_exists("webapp.blueprints.community.models") or "community.notifications" not in _endpoints(link):
+    if "community.notifications" not in _endpoints(link):
         return ()
+    from webapp.blueprints.accounts.models import User
     from webapp.blueprints.community.models import CommunityGroup, CommunityNotification, CommunityThread
     from webapp.blueprints.community.posts import readable_threads_clause
-    from webapp.models.accounts import User
 
     # Only threads the member may read today: one who left a private group no longer sees
     # its thread titles, even on notifications from before they left.
@@ -260,7 +253,7 @@ def order_newsletter_items(session: Session, user, items: list) -> list:
 
 def _group_slugs(session: Session, ids: set) -> dict[int, str]:
     ids = {i for i in ids if isinstance(i, int)}
-    if not ids or not module_exists("webapp.blueprints.community.models"):
+    if not ids:
         return {}
     from webapp.blueprints.community.models import CommunityGroup
 
@@ -283,8 +276,6 @@ def _news_tags(item, group_slugs: dict[int, str]) -> set[str]:
 # --- catalog --------------------------------------------------------------------------
 
 def _article_cards(session: Session, link: Link) -> list[Card]:
-    if not module_exists("webapp.blueprints.content.models"):
-        return []
     from webapp.blueprints.content.models import Article
     from webapp.blueprints.content.queries import url_of
 
@@ -300,7 +291,7 @@ def _article_cards(session: Session, link: Link) -> list[Card]:
 
 
 def _drug_cards(session: Session, link: Link) -> list[Card]:
-    if not module_exists("webapp.blueprints.drugs.models") or "drugs.detail" not in _endpoints(link):
+    if "drugs.detail" not in _endpoints(link):
         return []
     from sqlalchemy.orm import selectinload
 
@@ -319,7 +310,7 @@ def _drug_cards(session: Session, link: Link) -> list[Card]:
 
 
 def _group_cards(session: Session, link: Link) -> list[Card]:
-    if not module_exists("webapp.blueprints.community.models") or "community.group" not in _endpoints(link):
+    if "community.group" not in _endpoints(link):
         return []
     from webapp.blueprints.community.models import CommunityGroup
 
@@ -333,7 +324,7 @@ def _group_cards(session: Session, link: Link) -> list[Card]:
 
 
 def _thread_cards(session: Session, link: Link, now: datetime) -> list[Card]:
-    if not module_exists("webapp.blueprints.community.models") or "community.thread" not in _endpoints(link):
+    if "community.thread" not in _endpoints(link):
         return []
     from webapp.blueprints.community.models import CommunityGroup, CommunityThread
 
@@ -382,26 +373,23 @@ def _fingerprint_parts(user_id) -> list:
         _summary(ReadingHistory.id, ReadingHistory.read_at, ReadingHistory.user_id == user_id),
         _summary(PersonalisationSettings.user_id, PersonalisationSettings.updated_at, PersonalisationSettings.user_id == user_id),
     ]
-    if module_exists("webapp.blueprints.mymeds.models"):
-        from webapp.blueprints.mymeds.models import MedNotification
-        from webapp.blueprints.mymeds.models import SavedMedicine as SavedRow
+    from webapp.blueprints.mymeds.models import MedNotification
+    from webapp.blueprints.mymeds.models import SavedMedicine as SavedRow
 
-        parts.append(_summary(SavedRow.id, SavedRow.updated_at, SavedRow.user_id == user_id))
-        parts.append(_summary(MedNotification.id, MedNotification.id,
-                              MedNotification.user_id == user_id, MedNotification.read_at.is_(None)))
-    if module_exists("webapp.blueprints.community.models"):
-        from webapp.blueprints.community.models import CommunityMembership, CommunityNotification
+    parts.append(_summary(SavedRow.id, SavedRow.updated_at, SavedRow.user_id == user_id))
+    parts.append(_summary(MedNotification.id, MedNotification.id,
+                          MedNotification.user_id == user_id, MedNotification.read_at.is_(None)))
+    from webapp.blueprints.community.models import CommunityMembership, CommunityNotification
 
-        parts.append(_summary(CommunityMembership.id, CommunityMembership.id, CommunityMembership.user_id == user_id))
-        parts.append(_summary(CommunityNotification.id, CommunityNotification.id,
-                              CommunityNotification.user_id == user_id, CommunityNotification.read_at.is_(None)))
-    if module_exists("webapp.blueprints.newsletter.models"):
-        from webapp.blueprints.newsletter.models import NewsletterSubscriber, NewsletterSubscription
+    parts.append(_summary(CommunityMembership.id, CommunityMembership.id, CommunityMembership.user_id == user_id))
+    parts.append(_summary(CommunityNotification.id, CommunityNotification.id,
+                          CommunityNotification.user_id == user_id, CommunityNotification.read_at.is_(None)))
+    from webapp.blueprints.newsletter.models import NewsletterSubscriber, NewsletterSubscription
 
-        parts.append(_summary(NewsletterSubscriber.id, NewsletterSubscriber.status, NewsletterSubscriber.user_id == user_id))
-        parts.append(_summary(NewsletterSubscription.topic_id, NewsletterSubscription.created_at,
-                              NewsletterSubscription.subscriber_id.in_(
-                                  select(NewsletterSubscriber.id).where(NewsletterSubscriber.user_id == user_id))))
+    parts.append(_summary(NewsletterSubscriber.id, NewsletterSubscriber.status, NewsletterSubscriber.user_id == user_id))
+    parts.append(_summary(NewsletterSubscription.topic_id, NewsletterSubscription.created_at,
+                          NewsletterSubscription.subscriber_id.in_(
+                              select(NewsletterSubscriber.id).where(NewsletterSubscriber.user_id == user_id))))
     return parts
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -10,9 +11,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from webapp.areas import EMAIL_CHANGE_HOOKS, resolve
-from webapp.models.accounts import ROLES, User, new_session_token
-from webapp.services import passwords
+from webapp.blueprints.accounts import passwords
+from webapp.blueprints.accounts.models import ROLES, User, new_session_token
 
 
 class AccountError(Exception):
@@ -122,15 +122,15 @@ def change_email(session: Session, user: User, current_password: str, new_email:
     return email
 
 
-def apply_email_change(session: Session, user: User, new_email: str) -> None:
+def apply_email_change(session: Session, user: User, new_email: str,
+                       hooks: Sequence[Callable[[Session, User, str], None]] = ()) -> None:
+    """Make the new address the account's; `hooks` let other areas follow it (the newsletter)."""
     if find_by_email(session, new_email) is not None:
         raise AccountError("That email address cannot be used. Sign in with it or choose another.", field="new_email")
     user.email = new_email
     user.email_verified_at = datetime.now(timezone.utc)
-    for target in EMAIL_CHANGE_HOOKS:
-        hook = resolve(target)
-        if hook is not None:
-            hook(session, user, new_email)
+    for hook in hooks:
+        hook(session, user, new_email)
 
 
 def set_role(session: Session, email: str, role: str) -> User:

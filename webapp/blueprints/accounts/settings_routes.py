@@ -7,14 +7,17 @@ import json
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
-from webapp.blueprints.account.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
+from webapp.blueprints.accounts import data as account_data
+from webapp.blueprints.accounts import emails as account_mail
+from webapp.blueprints.accounts import rules as accounts
+from webapp.blueprints.accounts.settings_forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
 from webapp.blueprints.personalisation import signals as personalisation
 from webapp.core import mailer, tokens
+from webapp.core.area import registry
 from webapp.core.links import site_url_for
 from webapp.database import immediate_transactions
 from webapp.extensions import db, limiter
 from webapp.security import no_store
-from webapp.services import account_data, account_mail, accounts
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -31,7 +34,7 @@ def _render_settings(**forms):
     forms.setdefault("email_form", ChangeEmailForm(prefix="em"))
     status = 400 if any(form.errors for form in forms.values()) else 200
     personal = personalisation.get_settings(db.session, current_user.id)
-    return render_template("account/settings.html", personal=personal, **forms), status
+    return render_template("accounts/settings.html", personal=personal, **forms), status
 
 
 @bp.route("/settings")
@@ -107,10 +110,10 @@ def confirm_email(token: str):
         if data.get("uid") != current_user.id or data.get("pw") != tokens.fingerprint(current_user.password_hash):
             raise tokens.TokenError("invalid")
     except tokens.TokenError as exc:
-        return render_template("auth/link_problem.html", reason=exc.reason, resend=False), 400
+        return render_template("accounts/link_problem.html", reason=exc.reason, resend=False), 400
     with immediate_transactions():
         try:
-            accounts.apply_email_change(db.session, current_user, data["new"])
+            accounts.apply_email_change(db.session, current_user, data["new"], registry().email_change_hooks)
         except accounts.AccountError as exc:
             flash(exc.message, "error")
             return redirect(url_for("account.settings"))
@@ -123,7 +126,7 @@ def confirm_email(token: str):
 @login_required
 @no_store
 def export():
-    document = account_data.export_account(db.session, current_user)
+    document = account_data.export_account(db.session, current_user, registry().export_sections)
     body = json.dumps(document, indent=2, ensure_ascii=False, default=str)
     return Response(
         body,
@@ -147,4 +150,4 @@ def delete():
             logout_user()
             flash("Your account and your private data are deleted. Thank you for using HealthDesk.", "info")
             return redirect(url_for("main.index"))
-    return render_template("account/delete.html", form=form), (400 if form.errors else 200)
+    return render_template("accounts/delete.html", form=form), (400 if form.errors else 200)

@@ -1,7 +1,7 @@
 """"Export my data" and "Delete my account".
 
 Export: one JSON document with everything an account owns. Each area of the site
-contributes a section: a function (session, user) -> JSON-able value, listed in SECTIONS.
+contributes a section: a function (session, user) -> JSON-able value, declared in the area's hooks.py.
 
 Delete: mostly the database's work: every table that points at users declares ON DELETE
 CASCADE (private data) or SET NULL (public community posts, which stay as "[deleted
@@ -11,19 +11,18 @@ write-ahead log is emptied afterwards so the deleted text does not linger in it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.areas import EXPORT_SECTIONS, resolve
+from webapp.blueprints.accounts import rules as accounts
+from webapp.blueprints.accounts.models import User
 from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterSubscriber
 from webapp.core import outbox
 from webapp.database import truncate_wal
-from webapp.models.accounts import User
-from webapp.services import accounts
 
 Section = Callable[[Session, User], Any]
 
@@ -44,21 +43,13 @@ def account_section(session: Session, user: User) -> dict:
     }
 
 
-def _sections() -> list[tuple[str, Section]]:
-    sections: list[tuple[str, Section]] = [("account", account_section)]
-    for name, target in EXPORT_SECTIONS:
-        section = resolve(target)
-        if section is not None:
-            sections.append((name, section))
-    return sections
-
-
-def export_account(session: Session, user: User) -> dict:
+def export_account(session: Session, user: User, sections: Sequence[tuple[str, Section]]) -> dict:
+    """The account itself, then each area's section (as the areas list them)."""
     document: dict[str, Any] = {
         "format": "healthdesk-export/1",
         "exported_at": datetime.now(timezone.utc).isoformat(),
     }
-    for name, section in _sections():
+    for name, section in [("account", account_section), *sections]:
         document[name] = section(session, user)
     return document
 

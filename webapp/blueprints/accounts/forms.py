@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from webapp.blueprints.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from webapp.core.forms import NoControlCharacters, stripped
-from webapp.services.passwords import MAX_LENGTH, MIN_LENGTH
 
 
 class SignUpForm(FlaskForm):

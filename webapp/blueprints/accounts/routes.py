@@ -6,15 +6,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from webapp.blueprints.auth.forms import ForgotPasswordForm, LoginForm, ResendVerificationForm, ResetPasswordForm, SignUpForm
+from webapp.blueprints.accounts import emails as account_mail
+from webapp.blueprints.accounts import rules as accounts
+from webapp.blueprints.accounts.forms import ForgotPasswordForm, LoginForm, ResendVerificationForm, ResetPasswordForm, SignUpForm
+from webapp.blueprints.accounts.models import User
 from webapp.core import mailer, tokens
 from webapp.core.forms import EmptyForm
 from webapp.core.links import site_url_for
 from webapp.database import immediate_transactions
 from webapp.extensions import db, limiter, login_manager
-from webapp.models.accounts import User
 from webapp.security import is_safe_next, no_store
-from webapp.services import account_mail, accounts
 
 bp = Blueprint("auth", __name__)
 
@@ -62,12 +63,12 @@ def signup():
             db.session.commit()
             # The same answer whether or not the address already had an account.
             return redirect(url_for("auth.check_email"))
-    return render_template("auth/signup.html", form=form)
+    return render_template("accounts/signup.html", form=form)
 
 
 @bp.route("/signup/check-email")
 def check_email():
-    return render_template("auth/check_email.html")
+    return render_template("accounts/check_email.html")
 
 
 @bp.route("/verify-email/<token>")
@@ -75,11 +76,11 @@ def verify_email(token: str):
     try:
         data = tokens.read_token(_secret(), "verify-email", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
     except tokens.TokenError as exc:
-        return render_template("auth/link_problem.html", reason=exc.reason, resend=True), 400
+        return render_template("accounts/link_problem.html", reason=exc.reason, resend=True), 400
     with immediate_transactions():
         user = db.session.get(User, data.get("uid"))
         if user is None or user.email != data.get("email"):
-            return render_template("auth/link_problem.html", reason="invalid", resend=True), 400
+            return render_template("accounts/link_problem.html", reason="invalid", resend=True), 400
         if accounts.mark_verified(user):
             db.session.commit()
             flash("Thank you, your email address is confirmed.", "success")
@@ -119,7 +120,7 @@ def login():
             flash(f"Welcome back, {user.display_name}.", "success")
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("main.index"))
-    return render_template("auth/login.html", form=form)
+    return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -148,8 +149,8 @@ def forgot_password():
         else:
             _send_reset_mail(email)
             db.session.commit()
-            return render_template("auth/reset_sent.html", email=email)
-    return render_template("auth/forgot_password.html", form=form)
+            return render_template("accounts/reset_sent.html", email=email)
+    return render_template("accounts/forgot_password.html", form=form)
 
 
 def _send_reset_mail(email: str) -> None:
@@ -182,7 +183,7 @@ def reset_password(token: str):
     try:
         user = _user_for_reset(token)
     except tokens.TokenError as exc:
-        return render_template("auth/link_problem.html", reason=exc.reason, resend=False), 400
+        return render_template("accounts/link_problem.html", reason=exc.reason, resend=False), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -197,4 +198,4 @@ def reset_password(token: str):
                 logout_user()
             flash("Your password is changed. Log in with your new password.", "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form)
+    return render_template("accounts/reset_password.html", form=form)

@@ -1,0 +1,15 @@
+"""Newsletter (double opt-in signup, issues, unsubscribe): how the area plugs in."""
+
+from webapp.blueprints.newsletter import commands, export, models, routes, seed, signup
+from webapp.core.area import Area
+
+AREA = Area(
+    name="newsletter",
+    blueprints=(routes.bp,),
+    models=models,
+    seed_steps=(("Newsletter topics", seed.seed),),
+    export_sections=(("newsletter", export.export_section),),
+    # The newsletter mails the account's address: it follows an email change.
+    email_change_hooks=(signup.follow_email_change,),
+    cli=commands.register,
+)

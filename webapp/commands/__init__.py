@@ -1,1 +1,0 @@
-"""CLI commands of each area; see webapp/areas.py CLI_MODULES."""
