@@ -10,7 +10,7 @@ import pytest
 
 from webapp.core import markdown_safe
 
-SHARED = Path(__file__).parents[2].parent / "shared"
+SHARED = Path(__file__).parents[3].parent / "shared"
 BLNS = SHARED / "data" / "blns" / "blns.json"
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")

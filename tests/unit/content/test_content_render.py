@@ -11,7 +11,7 @@ from webapp.blueprints.content import render as content_render
 from webapp.blueprints.content.loader import read_content
 from webapp.blueprints.content.render import RelatedCard, RenderError, parse_level, parse_levels, render
 
-SHARED = Path(__file__).parents[2].parent / "shared"
+SHARED = Path(__file__).parents[3].parent / "shared"
 SEED_PAGE = SHARED / "seed" / "000_726440742af8f7ac.txt"
 CARD_LINES = {"Recommended Related to Pancreatic Cancer", "Whipple Procedure", "Read the Whipple Procedure article > >"}
 

@@ -11,7 +11,7 @@ from webapp.blueprints.mymeds.models import Recall
 from webapp.blueprints.mymeds.recall_import import canonical_ndc, normalize_record, read_records
 from webapp.blueprints.mymeds.recall_match import MedicineFacts, ingredients_from_description, match_recall, recall_facts, strengths_in
 
-SHARED = Path(__file__).parents[2].parent / "shared" / "data" / "fda-enforcement-samples"
+SHARED = Path(__file__).parents[3].parent / "shared" / "data" / "fda-enforcement-samples"
 WEEKLY = SHARED / "res_weekly_report_20120613.jsonl"
 
 OPENFDA_RECORD = {

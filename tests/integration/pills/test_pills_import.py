@@ -17,7 +17,7 @@ from webapp.blueprints.pills.models import Pill, PillImprintKey
 from webapp.blueprints.pills.vocab import COLOUR_BY_CODE, SHAPE_BY_CODE
 from webapp.extensions import db
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "spl-pill-attributes"
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "spl-pill-attributes"
 needs_shared = pytest.mark.skipif(not SHARED.exists(), reason=f"real SPL files not available ({SHARED} is absent)")
 
 

@@ -15,7 +15,7 @@ from webapp.blueprints.mymeds.models import MedNotification, Recall, RecallMatch
 from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
 
-SHARED = Path(__file__).parents[2].parent / "shared" / "data" / "fda-enforcement-samples"
+SHARED = Path(__file__).parents[3].parent / "shared" / "data" / "fda-enforcement-samples"
 WEEKLY = SHARED / "res_weekly_report_20120613.jsonl"
 
 # Written for these tests in the openFDA layout (not a real recall).

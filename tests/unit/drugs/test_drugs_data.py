@@ -10,7 +10,7 @@ import yaml
 from webapp.blueprints.drugs import loader as drug_loader
 from webapp.blueprints.drugs.drugsatfda_import import display_name, moiety, route_families, split_form, split_ingredients
 
-DATA = Path(__file__).resolve().parents[2] / "webapp" / "data"
+DATA = Path(__file__).resolve().parents[3] / "webapp" / "data"
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

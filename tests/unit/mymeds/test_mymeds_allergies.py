@@ -14,7 +14,7 @@ from webapp.blueprints.mymeds import allergies as allergy_check
 from webapp.blueprints.mymeds.allergies import ASK, AVOID, DrugNames, build_reference, check_allergies, parse_allergies
 from webapp.blueprints.mymeds.interactions import Medicine
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DRUGS = ROOT / "webapp" / "data" / "drugs"
 
 

@@ -26,7 +26,7 @@ from webapp.core import outbox
 from webapp.core.outbox_models import OutboxMessage
 from webapp.extensions import db
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 MESSAGES = 12
 HOLD_AT = 5  # the server stalls on this message until the process is killed
 

@@ -15,8 +15,8 @@ from webapp.blueprints.pills.seed import load_records, seed
 from webapp.blueprints.pills.vocab import colour_by_name_or_code, shape_by_name_or_code
 from webapp.extensions import db
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "spl-pill-attributes"
-INGREDIENTS = Path(__file__).resolve().parents[2] / "webapp" / "data" / "INGREDIENTS.md"
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "spl-pill-attributes"
+INGREDIENTS = Path(__file__).resolve().parents[3] / "webapp" / "data" / "INGREDIENTS.md"
 
 
 def our_drug_slugs() -> set[str]:

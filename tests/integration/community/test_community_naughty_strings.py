@@ -12,7 +12,7 @@ import pytest
 from tests.integration._community import client_as, setup_people
 from webapp.extensions import limiter
 
-BLNS = Path(__file__).parents[2].parent / "shared" / "data" / "blns" / "blns.json"
+BLNS = Path(__file__).parents[3].parent / "shared" / "data" / "blns" / "blns.json"
 pytestmark = pytest.mark.skipif(not BLNS.exists(), reason=f"the Big List of Naughty Strings is not at {BLNS} (../shared is absent)")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from webapp.blueprints.pills.spl_import import SplError, parse_spl
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "spl-pill-attributes"
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "spl-pill-attributes"
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason=f"real SPL files not available ({SHARED} is absent)")
