@@ -30,7 +30,7 @@ def build_database(url: str) -> None:
     from config import DevelopmentConfig
     from webapp import create_app
     from webapp.blueprints.content import loader as content_loader
-    from webapp.core import search_setup
+    from webapp.core.search import setup as search_setup
     from webapp.extensions import db
 
     app = create_app(DevelopmentConfig, {"SQLALCHEMY_DATABASE_URI": url})

@@ -118,7 +118,7 @@ def main() -> None:
         from webapp.blueprints.drugs.models import Product
 
         if not args.reuse:
-            from webapp.core import search_setup
+            from webapp.core.search import setup as search_setup
 
             db.drop_all()
             db.create_all()

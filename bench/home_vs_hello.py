@@ -39,7 +39,7 @@ def build_database(url: str) -> None:
     from webapp.blueprints.community.models import CommunityGroup, CommunityMembership
     from webapp.blueprints.drugs.models import Drug
     from webapp.blueprints.mymeds.models import MedProfile, SavedMedicine
-    from webapp.core import search_setup
+    from webapp.core.search import setup as search_setup
     from webapp.extensions import db
     from webapp.seeding import run_seed
 

@@ -19,7 +19,7 @@ from config import TestConfig
 from webapp import create_app
 from webapp.blueprints.accounts import passwords
 from webapp.blueprints.accounts.models import User
-from webapp.core.outbox_models import OutboxMessage
+from webapp.core.mail.models import OutboxMessage
 from webapp.extensions import db
 
 PASSWORD = "correct horse battery"  # 21 characters, not in the common list
@@ -74,7 +74,7 @@ def _schema(database_url):
 
 def _install_search_objects(app) -> None:
     """Database objects the models cannot express (full-text indexes), made by the same code as the migrations."""
-    from webapp.core import search_setup
+    from webapp.core.search import setup as search_setup
 
     search_setup.install(db.engine)
 
@@ -86,7 +86,7 @@ def _empty_all_tables() -> None:
     else:
         for table in tables:
             db.session.execute(text(f'DELETE FROM "{table}"'))
-    from webapp.core import search_setup
+    from webapp.core.search import setup as search_setup
 
     search_setup.clear(db.session)
     db.session.commit()

@@ -13,8 +13,8 @@ from werkzeug.routing import IntegerConverter
 
 from config import Config, ProductionConfig, config_for_env
 from webapp import database, security
-from webapp.core import mailer
 from webapp.core.area import EXTENSION_KEY
+from webapp.core.mail import mailer
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +89,7 @@ def _configure_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     # Every area's models (and the outbox's) join the metadata that Alembic and create_all read.
     from webapp.areas import REGISTRY
-    from webapp.core import outbox_models  # noqa: F401
+    from webapp.core.mail import models as outbox_models  # noqa: F401
 
     app.extensions[EXTENSION_KEY] = REGISTRY
     db.init_app(app)

@@ -9,8 +9,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from webapp.blueprints.accounts import rules as accounts
-from webapp.core import outbox
 from webapp.core.area import EXTENSION_KEY
+from webapp.core.mail import outbox
 from webapp.extensions import db
 
 import_cli = AppGroup("import", help="Import real reference data (idempotent; safe to re-run).")
@@ -75,7 +75,7 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 @click.option("--limit", default=500, show_default=True, help="At most this many messages in one run.")
 def deliver(limit: int) -> None:
     """Send due messages from the outbox (retries with back-off, never twice)."""
-    from webapp.core.mailer import sender_for_app
+    from webapp.core.mail.mailer import sender_for_app
 
     def progress(done: int, total: int) -> None:
         if done == total or done % 50 == 0:

@@ -113,8 +113,8 @@ def render_migration_item(type_, obj, autogen_context):
 
 
 def include_in_migrations(name, type_, parent_names) -> bool:
-    """Autogenerate ignores the full-text search objects made by webapp.core.search_setup."""
-    from webapp.core.search_setup import is_search_object
+    """Autogenerate ignores the full-text search objects made by webapp.core.search.setup."""
+    from webapp.core.search.setup import is_search_object
 
     return not is_search_object(name)
 

@@ -828,7 +828,7 @@ def upgrade():
 
     # Full-text search objects (FTS5 on SQLite, tsvector + GIN on PostgreSQL), made by the
     # same code the test suite uses, so both always agree.
-    from webapp.core import search_setup
+    from webapp.core.search import setup as search_setup
 
     search_setup.install(op.get_bind())
 

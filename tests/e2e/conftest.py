@@ -19,8 +19,8 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from tests.conftest import PASSWORD, reset_postgres_schema, with_search_path
 from webapp import create_app
-from webapp.core import search_setup
-from webapp.core.outbox_models import OutboxMessage
+from webapp.core.mail.models import OutboxMessage
+from webapp.core.search import setup as search_setup
 from webapp.extensions import db
 from webapp.seeding import run_seed
 

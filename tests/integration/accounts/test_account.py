@@ -14,8 +14,8 @@ from tests.conftest import PASSWORD, first_link
 from tests.integration.mymeds_helpers import make_reference
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.newsletter import seed as newsletter_seed
-from webapp.core import outbox
-from webapp.core.outbox_models import OutboxMessage
+from webapp.core.mail import outbox
+from webapp.core.mail.models import OutboxMessage
 from webapp.extensions import db
 
 

@@ -209,7 +209,7 @@ def test_rerender_and_reindex_commands(app, runner, client, thread_id):
     with app.app_context():
         post = db.session.get(CommunityPost, post_ids(app, thread_id)[0])
         post.body_html = "<p>stale <script>alert(1)</script></p>"  # as if rendered by an older, looser sanitiser
-        from webapp.core import search as site_search
+        from webapp.core.search import index as site_search
 
         site_search.clear(db.session)
         db.session.commit()

@@ -1,10 +1,10 @@
-"""The shared site search (webapp.core.search) on the test database (SQLite or PostgreSQL)."""
+"""The shared site search (webapp.core.search.index) on the test database (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
 import pytest
 
-from webapp.core import search as site_search
+from webapp.core.search import index as site_search
 from webapp.extensions import db
 
 NASTY_QUERIES = [

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from webapp.blueprints.content import loader as content_loader
 from webapp.blueprints.content.models import Article, HealthCenter
-from webapp.core import search as site_search
+from webapp.core.search import index as site_search
 from webapp.extensions import db
 
 

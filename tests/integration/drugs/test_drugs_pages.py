@@ -148,7 +148,7 @@ def test_seed_twice_changes_nothing(app, tmp_path):
 
 
 def test_drug_and_condition_pages_are_in_the_site_search(app, drugs):
-    from webapp.core import search as site_search
+    from webapp.core.search import index as site_search
 
     with app.app_context():
         found = site_search.search(db.session, "Lipitor", kinds=["drug"])

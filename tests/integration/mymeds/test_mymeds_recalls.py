@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tests.conftest import PASSWORD
 from tests.integration.mymeds_helpers import make_reference
 from webapp.blueprints.mymeds.models import MedNotification, Recall, RecallMatch
-from webapp.core.outbox_models import OutboxMessage
+from webapp.core.mail.models import OutboxMessage
 from webapp.extensions import db
 
 SHARED = Path(__file__).parents[3].parent / "shared" / "data" / "fda-enforcement-samples"
@@ -146,7 +146,7 @@ def test_alerts_send_delivers_over_smtp_once(app, runner, member, tmp_path, smtp
     controller, inbox = smtp_server
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False)
     with app.app_context():
-        from webapp.core import outbox
+        from webapp.core.mail import outbox
 
         outbox.queue_mail(db.session, to="someone@example.com", subject="Not an alert", text="x", category="general")
         db.session.commit()

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from webapp.core import outbox
-from webapp.core.outbox_models import OutboxMessage
+from webapp.core.mail import outbox
+from webapp.core.mail.models import OutboxMessage
 from webapp.extensions import db
 
 

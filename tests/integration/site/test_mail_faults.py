@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import running_smtp_server
-from webapp.core import outbox
-from webapp.core.outbox_models import OutboxMessage
+from webapp.core.mail import outbox
+from webapp.core.mail.models import OutboxMessage
 from webapp.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]

@@ -29,7 +29,7 @@ from config import TestConfig
 from tests.conftest import PASSWORD, drop_postgres_schema, reset_postgres_schema, with_search_path
 from webapp import create_app
 from webapp.blueprints.accounts import passwords
-from webapp.core import search_setup
+from webapp.core.search import setup as search_setup
 from webapp.extensions import db
 from webapp.seeding import run_seed
 

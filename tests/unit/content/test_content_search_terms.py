@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.core.search import MAX_TERMS, clean_text, highlight, search_terms
+from webapp.core.search.index import MAX_TERMS, clean_text, highlight, search_terms
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from webapp.core.outbox import MAX_ATTEMPTS, backoff
+from webapp.core.mail.outbox import MAX_ATTEMPTS, backoff
 
 
 def test_backoff_doubles_from_one_minute():

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from webapp.core.outbox import ACCOUNT_KEY, build_email
-from webapp.core.outbox_models import OutboxMessage
+from webapp.core.mail.models import OutboxMessage
+from webapp.core.mail.outbox import ACCOUNT_KEY, build_email
 
 
 def _wire(headers: dict) -> bytes:

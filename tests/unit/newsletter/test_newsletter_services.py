@@ -16,7 +16,7 @@ from webapp.blueprints.newsletter import send as newsletter_send
 from webapp.blueprints.newsletter import signup as newsletter_signup
 from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterIssue, NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 from webapp.core import tokens
-from webapp.core.outbox_models import OutboxMessage
+from webapp.core.mail.models import OutboxMessage
 from webapp.extensions import db
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)

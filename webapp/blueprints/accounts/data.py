@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from webapp.blueprints.accounts import rules as accounts
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterSubscriber
-from webapp.core import outbox
+from webapp.core.mail import outbox
 from webapp.database import truncate_wal
 
 Section = Callable[[Session, User], Any]

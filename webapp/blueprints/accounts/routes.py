@@ -10,9 +10,10 @@ from webapp.blueprints.accounts import emails as account_mail
 from webapp.blueprints.accounts import rules as accounts
 from webapp.blueprints.accounts.forms import ForgotPasswordForm, LoginForm, ResendVerificationForm, ResetPasswordForm, SignUpForm
 from webapp.blueprints.accounts.models import User
-from webapp.core import mailer, tokens
+from webapp.core import tokens
 from webapp.core.forms import EmptyForm
 from webapp.core.links import site_url_for
+from webapp.core.mail import mailer
 from webapp.database import immediate_transactions
 from webapp.extensions import db, limiter, login_manager
 from webapp.security import is_safe_next, no_store

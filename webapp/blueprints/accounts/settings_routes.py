@@ -12,9 +12,10 @@ from webapp.blueprints.accounts import emails as account_mail
 from webapp.blueprints.accounts import rules as accounts
 from webapp.blueprints.accounts.settings_forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, ProfileForm
 from webapp.blueprints.personalisation import signals as personalisation
-from webapp.core import mailer, tokens
+from webapp.core import tokens
 from webapp.core.area import registry
 from webapp.core.links import site_url_for
+from webapp.core.mail import mailer
 from webapp.database import immediate_transactions
 from webapp.extensions import db, limiter
 from webapp.security import no_store

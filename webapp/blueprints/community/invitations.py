@@ -19,7 +19,7 @@ from webapp.blueprints.community import notifications
 from webapp.blueprints.community.models import CommunityGroup, CommunityInvitation, CommunityMembership
 from webapp.blueprints.community.posts import check_may_post, is_member
 from webapp.blueprints.community.rules import CommunityError, is_moderator
-from webapp.core import outbox
+from webapp.core.mail import outbox
 
 INVITE_SENT = ("Thank you. If that address belongs to a HealthDesk member who isn't in the group yet, they will "
                "find your invitation on their community pages and by email, and join only if they accept.")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community.models import CommunityNotification, CommunityPost, CommunityStanding, CommunityThread, CommunityWatch
-from webapp.core import outbox
+from webapp.core.mail import outbox
 from webapp.extensions import db
 
 PER_PAGE = 20

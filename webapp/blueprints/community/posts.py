@@ -39,7 +39,7 @@ from webapp.blueprints.community.rules import (
     posting_block,
 )
 from webapp.core import markdown_safe
-from webapp.core import search as site_search
+from webapp.core.search import index as site_search
 
 PER_PAGE = 20
 SEARCH_KIND = "thread"

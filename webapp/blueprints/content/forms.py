@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-from webapp.core.search import MAX_QUERY_CHARS
+from webapp.core.search.index import MAX_QUERY_CHARS
 
 
 def _trimmed(value: str | None) -> str:

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 from webapp.blueprints.content import render as content_render
 from webapp.blueprints.content.models import ARTICLE_KINDS, AUDIENCES, Article, HealthCenter
 from webapp.blueprints.content.render import RelatedCard, RenderError
-from webapp.core import search as site_search
 from webapp.core.datafiles import CONTENT_DIR
+from webapp.core.search import index as site_search
 
 CENTERS_FILE = "centers.yaml"
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -11,8 +11,8 @@ from webapp.blueprints.content.forms import SiteSearchForm
 from webapp.blueprints.content.loader import SLUG
 from webapp.blueprints.content.render import END_POINTS, STUDY_DESIGNS
 from webapp.blueprints.personalisation.today import sidebar_cards
-from webapp.core import search as site_search
 from webapp.core.page_cache import cacheable_request, cached_render
+from webapp.core.search import index as site_search
 from webapp.extensions import db
 
 bp = Blueprint("content", __name__)

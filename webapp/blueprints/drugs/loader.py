@@ -454,7 +454,7 @@ def _plain(*parts) -> str:
 def index_site_search(session: Session) -> int:
     """Put every drug and condition page into the shared site search (when that area
     exists); pages whose data file went away are pruned. Returns how many were indexed."""
-    from webapp.core.search import index_document, remove_kind
+    from webapp.core.search.index import index_document, remove_kind
 
     drugs = session.execute(select(Drug).options(selectinload(Drug.names))).scalars().all()
     for drug in drugs:

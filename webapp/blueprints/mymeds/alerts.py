@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.mymeds.models import AlertSubscription, MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
-from webapp.core import outbox
+from webapp.core.mail import outbox
 
 MAIL_CATEGORY = "recall-alert"
 

@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from webapp.blueprints.mymeds.alerts import MAIL_CATEGORY
 from webapp.blueprints.mymeds.recall_import import RecallFileError
-from webapp.core import outbox
+from webapp.core.mail import outbox
 from webapp.extensions import db
 
 alerts_cli = AppGroup("alerts", help="FDA recall alerts for My Medicine.")
@@ -50,7 +50,7 @@ def import_recalls(file: Path) -> None:
 @click.option("--limit", default=500, show_default=True, help="At most this many emails in one run.")
 def send_alerts(limit: int) -> None:
     """Deliver pending recall-alert emails from the outbox (never twice)."""
-    from webapp.core.mailer import sender_for_app
+    from webapp.core.mail.mailer import sender_for_app
 
     report = outbox.deliver_pending(db.session, sender_for_app(), current_app.config["MAIL_DEFAULT_SENDER"],
                                     limit=limit, category=MAIL_CATEGORY)

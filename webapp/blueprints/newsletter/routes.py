@@ -10,8 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.blueprints.newsletter import signup as signup_service
 from webapp.blueprints.newsletter.forms import SignupForm, TopicsForm
-from webapp.core import mailer, tokens
+from webapp.core import tokens
 from webapp.core.links import site_url_for
+from webapp.core.mail import mailer
 from webapp.database import immediate_transactions
 from webapp.extensions import csrf, db, limiter
 from webapp.security import no_store

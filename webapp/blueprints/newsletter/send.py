@@ -21,7 +21,7 @@ from webapp.blueprints.accounts.models import User
 from webapp.blueprints.newsletter import compose as compose_mod
 from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterIssue, NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 from webapp.blueprints.newsletter.signup import manage_token
-from webapp.core.outbox import queue_mail
+from webapp.core.mail.outbox import queue_mail
 
 DEFAULT_WINDOW = timedelta(days=30)  # the first issue of a topic covers this much
 PREVIOUS_ISSUES_CHECKED = 50

@@ -6,7 +6,7 @@ from flask import current_app, g, has_request_context
 from flask_login import current_user
 
 from webapp.blueprints.accounts.emails import Mail
-from webapp.core import outbox
+from webapp.core.mail import outbox
 from webapp.extensions import db
 
 

@@ -30,7 +30,7 @@ All terms must match (ranked best first); when that finds nothing, any term may 
 Storage
 -------
 Objects live outside the ORM and are made by ``install(connection)``; every name starts with
-``search_`` so Alembic's autogenerate ignores them (see webapp/core/search_setup.py):
+``search_`` so Alembic's autogenerate ignores them (see webapp/core/search/setup.py):
 
 * ``search_documents`` - id, kind, doc_key, title, body, url; unique (kind, doc_key).
 * SQLite: an external-content FTS5 table ``search_documents_fts`` (porter stemming,

@@ -12,7 +12,7 @@ from webapp.extensions import db
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 # body_text of a message whose subject, text, HTML and headers were removed after the retention
-# period (webapp.core.outbox.remove_old_text); what remains is the delivery record.
+# period (webapp.core.mail.outbox.remove_old_text); what remains is the delivery record.
 TEXT_REMOVED = "(removed after the retention period)"
 
 

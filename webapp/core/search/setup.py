@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from webapp.core import search
+from webapp.core.search import index as search
 
 SEARCH_PREFIX = "search_"
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.blueprints.accounts.models import User
-from webapp.core.outbox_models import TEXT_REMOVED, OutboxMessage
+from webapp.core.mail.models import TEXT_REMOVED, OutboxMessage
 
 log = logging.getLogger(__name__)
 
