@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := webapp
+# The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n 0" runs it in one process.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test lint install db seed clean
 
