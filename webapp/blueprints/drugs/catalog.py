@@ -3,9 +3,8 @@ their details, condition pages, catalogue product groups, monograph Markdown."""
 
 from __future__ import annotations
 
-import math
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -29,6 +28,7 @@ from webapp.blueprints.drugs.models import (
     drug_class_members,
     drug_ingredients,
 )
+from webapp.core.paging import Page, page_of, paginate
 
 LETTERS = list(string.ascii_uppercase) + ["#"]
 PER_PAGE = 20
@@ -44,14 +44,6 @@ def markdown(text: str | None) -> Markup:
     return Markup(_markdown.render(text or ""))  # noqa: S704 - html is off in this renderer
 
 
-def parse_page(value) -> int:
-    try:
-        page = int(str(value).strip())
-    except (TypeError, ValueError):
-        return 1
-    return min(max(page, 1), MAX_PAGE)
-
-
 def parse_kind(value) -> str | None:
     return value if value in DRUG_KINDS else None
 
@@ -59,26 +51,6 @@ def parse_kind(value) -> str | None:
 def parse_letter(value) -> str | None:
     value = (value or "").strip().upper()
     return value if value in LETTERS else None
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int = PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def browse(session: Session, *, letter: str | None = None, kind: str | None = None, condition: str | None = None,
@@ -93,12 +65,8 @@ def browse(session: Session, *, letter: str | None = None, kind: str | None = No
         statement = statement.where(func.upper(func.substr(Drug.name, 1, 1)) == letter)
     if condition:
         statement = statement.where(Drug.conditions.any(Condition.slug == condition))
-    total = session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
-    items = session.execute(
-        statement.options(selectinload(Drug.names)).order_by(func.lower(Drug.name), Drug.id)
-        .offset((page - 1) * per_page).limit(per_page)
-    ).scalars().all()
-    return Page(list(items), total, page, per_page)
+    return paginate(session, statement.options(selectinload(Drug.names)).order_by(func.lower(Drug.name), Drug.id),
+                    page, per_page)
 
 
 def letters_in_use(session: Session, kind: str | None = None) -> set[str]:
@@ -235,16 +203,19 @@ def describe(session: Session, hits: list[drug_search.Hit], *, light: bool = Fal
     return results
 
 
-@dataclass
-class SearchPage:
+@dataclass(frozen=True)
+class SearchOutcome:
+    """What the search page shows: the query as understood, its correction, the matching
+    conditions, and a Page of drugs and products."""
+
     query: str
     corrected: str | None
     conditions: list[Result]
-    results: Page  # drugs and products, paged
+    results: Page[Result]
 
 
 def search(session: Session, text: str, *, kind: str | None = None, page: int = 1,
-           per_page: int = PER_PAGE) -> SearchPage:
+           per_page: int = PER_PAGE) -> SearchOutcome:
     """Search for the results page: matching conditions first, then drugs and catalogue
     products in rank order. A kind filter keeps curated drugs of that kind only."""
     types = ("drug", "condition") if kind else ("drug", "product", "condition")
@@ -255,9 +226,9 @@ def search(session: Session, text: str, *, kind: str | None = None, page: int = 
         allowed = set(session.execute(select(Drug.slug).where(
             Drug.kind == kind, Drug.slug.in_([h.target_key for h in others]))).scalars()) if others else set()
         others = [h for h in others if h.target_key in allowed]
-    start = (page - 1) * per_page
-    return SearchPage(outcome.query, outcome.corrected, describe(session, condition_hits),
-                      Page(describe(session, others[start:start + per_page]), len(others), page, per_page))
+    shown = page_of(others, page, per_page)  # described after paging: describing costs queries
+    return SearchOutcome(outcome.query, outcome.corrected, describe(session, condition_hits),
+                         replace(shown, items=describe(session, list(shown.items))))
 
 
 def suggestions(session: Session, text: str, limit: int = 8) -> list[Result]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from webapp.blueprints.drugs import search as drug_search
 from webapp.blueprints.drugs.models import Drug, DrugForm, Ingredient, Product, ProductIngredient, drug_ingredients
 from webapp.core.db_types import utcnow
+from webapp.core.slugs import slugify
 
 REQUIRED_FILES = ("Products.txt", "Applications.txt", "MarketingStatus.txt", "MarketingStatus_Lookup.txt")
 STATUS_BY_DESCRIPTION = {
@@ -50,7 +51,6 @@ INJECTED_ROUTES = {"injection", "injectable", "intravenous", "intramuscular", "s
 ROUTE_NOISE = {"or", "and", "deep", "21", "28", "91", "n", "a", "single", "use", "vial"}
 
 _DIGITS = re.compile(r"^\d+$")
-_NON_SLUG = re.compile(r"[^a-z0-9]+")
 SMALL_WORDS = {"and", "or", "in", "of", "with", "for", "the", "a", "to"}
 
 
@@ -81,8 +81,10 @@ class ImportReport:
 # --- pure helpers ----------------------------------------------------------------------
 
 
-def slugify(text: str) -> str:
-    return _NON_SLUG.sub("-", drug_search.normalize(text)).strip("-")[:300] or "product"
+def product_slug(brand_name: str) -> str:
+    """A product group's slug: the brand name as the drug search folds it ("Tylenol®" and
+    "TYLENOL" are one group)."""
+    return slugify(brand_name, normalize=drug_search.normalize, max_length=300, default="product")
 
 
 def display_name(catalogue_name: str) -> str:
@@ -210,7 +212,7 @@ def read_catalogue(directory: Path, report: ImportReport, progress: Callable[[st
         strength = _clean(row.get("Strength"))
         products[(appl_no, product_no)] = {
             "appl_no": appl_no, "product_no": product_no, "appl_type": appl_type,
-            "brand_name": name[:300], "slug": slugify(name), "active_ingredients": active, "form": form[:200],
+            "brand_name": name[:300], "slug": product_slug(name), "active_ingredients": active, "form": form[:200],
             "route": route[:200], "strength": strength, "sponsor": sponsor,
             "marketing_status": statuses.get((appl_no, product_no)),
             "te_code": te_codes.get((appl_no, product_no)),

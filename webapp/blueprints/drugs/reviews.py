@@ -9,9 +9,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.blueprints.drugs.catalog import Page
 from webapp.blueprints.drugs.models import REPORT_REASONS, Condition, Drug, Review, ReviewReport, ReviewVote
 from webapp.core.db_types import utcnow
+from webapp.core.errors import FieldError
+from webapp.core.paging import Page, paginate
 
 MAX_BODY = 5000
 SORTS = ("newest", "helpful")
@@ -26,11 +27,8 @@ REPORT_REASON_LABELS = {
 RATING_FIELDS = ("effectiveness", "ease_of_use", "satisfaction")
 
 
-class ReviewError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ReviewError(FieldError):
+    """A review rule refused what was typed; `field` names the form field (None: the form)."""
 
 
 @dataclass(frozen=True)
@@ -188,23 +186,16 @@ def averages_for(session: Session, drug_ids: list[int], condition_id: int | None
     return {row[0]: _averages(row[1:]) for row in session.execute(statement.group_by(Review.drug_id))}
 
 
-# One page of a drug's reviews: the same paging shape as the A–Z catalogue.
-ReviewPage = Page
-
-
 def list_reviews(session: Session, drug_id: int, *, sort: str = "newest", page: int = 1,
-                 condition_id: int | None = None, per_page: int = PER_PAGE) -> ReviewPage:
+                 condition_id: int | None = None, per_page: int = PER_PAGE) -> Page[Review]:
     where = [Review.drug_id == drug_id, Review.status == "visible"]
     if condition_id is not None:
         where.append(Review.condition_id == condition_id)
-    total = session.execute(select(func.count(Review.id)).where(*where)).scalar_one()
     order = ((Review.helpful_count.desc(), Review.created_at.desc(), Review.id.desc()) if sort == "helpful"
              else (Review.created_at.desc(), Review.id.desc()))
-    items = session.execute(
-        select(Review).where(*where).options(selectinload(Review.user), selectinload(Review.condition))
-        .order_by(*order).offset((page - 1) * per_page).limit(per_page)
-    ).scalars().all()
-    return ReviewPage(list(items), total, page, per_page)
+    statement = (select(Review).where(*where).options(selectinload(Review.user), selectinload(Review.condition))
+                 .order_by(*order))
+    return paginate(session, statement, page, per_page)
 
 
 def voted_ids(session: Session, user_id: int, review_ids: list[int]) -> set[int]:

@@ -4,7 +4,7 @@ drug JSON API (/api/v1/drugs)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
@@ -16,12 +16,13 @@ from webapp.blueprints.drugs.forms import ReportForm, ReviewForm, SearchForm
 from webapp.blueprints.drugs.models import KIND_LABELS, Review
 from webapp.blueprints.pills.search import pills_for_drug
 from webapp.core.forms import EmptyForm
-from webapp.extensions import db, limiter
-from webapp.security import no_store
+from webapp.core.guards import member_page
+from webapp.core.paging import page_number, page_of
+from webapp.extensions import db
 
 bp = Blueprint("drugs", __name__)
 
-POST_LIMIT = "30 per minute; 300 per hour"
+REPORT_LIMIT = "10 per minute; 60 per hour"  # a report lands in the moderators' queue
 MAX_QUERY_PARAM = 2000
 
 
@@ -62,13 +63,17 @@ def _helpers():
     return {"drug_result_url": _result_url, "drug_kind_labels": KIND_LABELS}
 
 
+def _page_asked() -> int:
+    return page_number(request.args.get("page"), drug_catalog.MAX_PAGE)
+
+
 # --- browse and search --------------------------------------------------------------------------
 
 
 def _render_index(hint: bool = False, status: int = 200):
     kind = drug_catalog.parse_kind(request.args.get("kind"))
     letter = drug_catalog.parse_letter(request.args.get("letter"))
-    page = drug_catalog.parse_page(request.args.get("page"))
+    page = _page_asked()
     listing = drug_catalog.browse(db.session, letter=letter, kind=kind, page=page)
     form = SearchForm(request.args, meta={"csrf": False})
     return render_template(
@@ -93,7 +98,7 @@ def search():
     if not text:
         return _render_index(hint=True)
     kind = drug_catalog.parse_kind(request.args.get("kind"))
-    page = drug_catalog.parse_page(request.args.get("page"))
+    page = _page_asked()
     outcome = drug_catalog.search(db.session, text, kind=kind, page=page)
     form = SearchForm(request.args, meta={"csrf": False})
     form.q.data = text
@@ -200,7 +205,7 @@ def _drug_or_404(slug: str):
 def reviews_list(slug: str):
     drug = _drug_or_404(slug)
     sort = request.args.get("sort") if request.args.get("sort") in reviews.SORTS else "newest"
-    page = drug_catalog.parse_page(request.args.get("page"))
+    page = _page_asked()
     listing = reviews.list_reviews(db.session, drug.id, sort=sort, page=page)
     overall, per_condition = reviews.summary(db.session, drug.id)
     voted = reviews.voted_ids(db.session, current_user.id, [r.id for r in listing.items]) \
@@ -232,9 +237,7 @@ def _apply_error(form: ReviewForm, exc: reviews.ReviewError) -> None:
 
 
 @bp.route("/drugs/<slug>/reviews/new", methods=["GET", "POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
+@member_page
 def review_new(slug: str):
     drug = drug_catalog.get_drug(db.session, slug)
     if drug is None:
@@ -264,9 +267,7 @@ def review_new(slug: str):
 
 
 @bp.route("/drugs/<slug>/reviews/edit", methods=["GET", "POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
+@member_page
 def review_edit(slug: str):
     drug = _drug_or_404(slug)
     review = reviews.review_of(db.session, current_user.id, drug.id)
@@ -298,8 +299,7 @@ def review_edit(slug: str):
 
 
 @bp.route("/drugs/<slug>/reviews/delete", methods=["POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
+@member_page
 def review_delete(slug: str):
     drug = _drug_or_404(slug)
     form = EmptyForm()
@@ -319,8 +319,7 @@ def _review_or_404(review_id: int) -> Review:
 
 
 @bp.route("/drugs/reviews/<int:review_id>/helpful", methods=["POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
+@member_page
 def review_helpful(review_id: int):
     review = _review_or_404(review_id)
     back = url_for("drugs.reviews_list", slug=review.drug.slug, sort=request.form.get("sort") or None,
@@ -340,9 +339,7 @@ def review_helpful(review_id: int):
 
 
 @bp.route("/drugs/reviews/<int:review_id>/report", methods=["GET", "POST"])
-@login_required
-@limiter.limit("10 per minute; 60 per hour", methods=["POST"])
-@no_store
+@member_page(limit=REPORT_LIMIT)
 def review_report(review_id: int):
     review = _review_or_404(review_id)
     form = ReportForm()
@@ -396,15 +393,13 @@ def api_list():
         if condition is not None:
             allowed = {d.slug for d in condition.drugs}
             items = [r for r in items if r.type == "drug" and r.slug in allowed]
-        total = len(items)
-        start = (page - 1) * drug_catalog.PER_PAGE
-        results = [_result_json(r) for r in items[start:start + drug_catalog.PER_PAGE]]
+        listing = page_of(items, page, drug_catalog.PER_PAGE)
+        results = [_result_json(r) for r in listing.items]
     else:
         listing = drug_catalog.browse(db.session, kind=kind, condition=condition_slug, page=page)
-        total = listing.total
         results = [_result_json(drug_catalog.Result("drug", d.slug, d.name, d.kind, d.kind_label, d.generic_name,
                                                     d.brand_names)) for d in listing.items]
-    return jsonify({"results": results, "total": total, "page": page, "per_page": drug_catalog.PER_PAGE})
+    return jsonify({"results": results, "total": listing.total, "page": page, "per_page": drug_catalog.PER_PAGE})
 
 
 @bp.route("/api/v1/drugs/<slug>")
