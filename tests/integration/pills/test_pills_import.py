@@ -55,7 +55,7 @@ def test_import_reproduces_every_row_of_spl_products_csv(app, runner):
             assert pill.flavor == row["splflavor"]
         # Found by imprint through the lookup table, with the reason.
         page = pill_search.search(db.session, pm.parse_query("10 pd 155"))
-        assert [r.pill.product_ndc for r in page.results] == ["0071-0155"]
+        assert [r.pill.product_ndc for r in page.items] == ["0071-0155"]
 
 
 @needs_shared
@@ -127,7 +127,7 @@ def test_pillbox_csv_import(app, runner, tmp_path):
         duo = db.session.execute(select(Pill).where(Pill.product_ndc == "11111-333")).scalar_one()
         assert duo.colours == ("C48333", "C48330") and duo.size_mm == 16.0
         page = pill_search.search(db.session, pm.parse_query(None, ["yellow"], "capsule"))
-        assert [r.pill.product_ndc for r in page.results] == ["11111-333"]
+        assert [r.pill.product_ndc for r in page.items] == ["11111-333"]
 
 
 def test_pillbox_rejects_a_csv_in_another_layout(runner, tmp_path):

@@ -110,7 +110,8 @@ def test_paging_with_count(client, make_pill):
         make_pill(product_ndc=f"22222-{n:03d}", name=f"Round {n:02d}", imprint=f"RD{n}", color1="C48330",
                   shape="C48348", size_mm=8.0, score=1)
     first = client.get("/pill-identifier?color=yellow&shape=round").get_data(as_text=True)
-    assert "25 pills found" in first and "Page 1 of 2" in first and "Next page" in first
+    assert "25 pills found" in first and "Page 1 of 2" in first
+    assert 'href="/pill-identifier?color=yellow&amp;shape=round&amp;page=2" rel="next">Next<span class="visually-hidden"> page</span>' in first
     second = client.get("/pill-identifier?color=yellow&shape=round&page=2").get_data(as_text=True)
     assert second.count('class="pill-card"') == 5
     beyond = client.get("/pill-identifier?color=yellow&shape=round&page=9").get_data(as_text=True)

@@ -64,7 +64,7 @@ def test_sql_search_equals_the_rules(synthetic_pills):
         while True:
             page = pill_search.search(db.session, query, page_number, per_page=50)
             assert page.total == len(expected), query
-            got += [(r.pill.id, r.match.points) for r in page.results]
+            got += [(r.pill.id, r.match.points) for r in page.items]
             if not page.has_next:
                 break
             page_number += 1

@@ -63,9 +63,9 @@ def test_seed_is_idempotent_and_links_drugs(app_ctx):
     count = db.session.execute(select(func.count()).select_from(Pill)).scalar()
     assert count == len(load_records())
     page = pill_search.search(db.session, pm.parse_query("PD 155 10", ["white"], "oval"))
-    assert [r.pill.product_ndc for r in page.results] == ["0071-0155"]
+    assert [r.pill.product_ndc for r in page.items] == ["0071-0155"]
     if drug_seed is not None:
-        assert page.results[0].pill.drug is not None and page.results[0].pill.drug.slug == "atorvastatin"
+        assert page.items[0].pill.drug is not None and page.items[0].pill.drug.slug == "atorvastatin"
         from webapp.blueprints.drugs.models import Drug
 
         drug_id = db.session.execute(select(Drug.id).where(Drug.slug == "atorvastatin")).scalar_one()

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 
+from webapp.core.errors import FieldError
+
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
-class ParamError(ValueError):
+class ParamError(FieldError):
     """A query parameter that is not valid: the field it names and a message for the API user."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def page_message(max_page: int) -> str:
@@ -27,5 +24,5 @@ def parse_page(raw: str | None, max_page: int) -> int:
         return 1
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
     if not _WHOLE_NUMBER.fullmatch(text) or not 1 <= int(text) <= max_page:
-        raise ParamError("page", page_message(max_page))
+        raise ParamError(page_message(max_page), field="page")
     return int(text)

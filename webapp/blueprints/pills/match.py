@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from webapp.blueprints.pills import imprint as imp
 from webapp.blueprints.pills.vocab import COLOUR_BY_CODE, NEAR_SHAPES, SHAPE_BY_CODE, ColourChoice, colour_choice, shape_by_name_or_code
+from webapp.core.errors import FieldError
 
 # Points. Full imprint readings outrank partial ones; exact readings outrank misreadings.
 IMPRINT_EXACT = 100
@@ -42,13 +43,8 @@ MAX_COLOURS = 2
 ALLOWED_PUNCTUATION = set(" -.;,/\\'\"&+*()_:#!|")
 
 
-class QueryError(ValueError):
+class QueryError(FieldError):
     """A criterion that cannot be used; `field` names it (imprint, color, shape, size_mm, score)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -117,8 +113,8 @@ def _check_imprint(raw: str | None) -> str:
     if not text:
         return ""
     if len(text) > imp.MAX_IMPRINT_INPUT:
-        raise QueryError("imprint", f"An imprint is at most {imp.MAX_IMPRINT_INPUT} characters. "
-                                    "Type just the letters and numbers printed on the pill.")
+        raise QueryError(f"An imprint is at most {imp.MAX_IMPRINT_INPUT} characters. "
+                         "Type just the letters and numbers printed on the pill.", field="imprint")
     odd = []
     for ch in text:
         if ch.isascii() and (ch.isalnum() or ch in ALLOWED_PUNCTUATION):
@@ -129,10 +125,10 @@ def _check_imprint(raw: str | None) -> str:
             odd.append(ch)
     if odd:
         shown = " ".join(repr(ch)[1:-1] if not ch.isprintable() else ch for ch in odd[:5])
-        raise QueryError("imprint", f"Imprints are letters, numbers and a few marks; remove these characters: {shown}")
+        raise QueryError(f"Imprints are letters, numbers and a few marks; remove these characters: {shown}", field="imprint")
     if not imp.compact(text):
-        raise QueryError("imprint", "Type the letters or numbers printed on the pill; "
-                                    "separators such as - . ; alone can't be matched.")
+        raise QueryError("Type the letters or numbers printed on the pill; "
+                         "separators such as - . ; alone can't be matched.", field="imprint")
     return text
 
 
@@ -142,10 +138,10 @@ def _check_size(raw) -> float | None:
     try:
         value = float(str(raw).strip().lower().removesuffix("mm").strip())
     except ValueError:
-        raise QueryError("size_mm", "Enter the size as a number of millimetres, for example 10.") from None
+        raise QueryError("Enter the size as a number of millimetres, for example 10.", field="size_mm") from None
     if not math.isfinite(value) or not MIN_SIZE_MM <= value <= MAX_SIZE_MM:
-        raise QueryError("size_mm", f"Pills measure between {MIN_SIZE_MM:g} and {MAX_SIZE_MM:g} mm; "
-                                    "enter the length of the longest side in millimetres.")
+        raise QueryError(f"Pills measure between {MIN_SIZE_MM:g} and {MAX_SIZE_MM:g} mm; "
+                         "enter the length of the longest side in millimetres.", field="size_mm")
     return round(value, 1)
 
 
@@ -155,9 +151,9 @@ def _check_score(raw) -> int | None:
     try:
         value = int(str(raw).strip())
     except ValueError:
-        raise QueryError("score", "Enter the number of pieces the pill can be split into, for example 2.") from None
+        raise QueryError("Enter the number of pieces the pill can be split into, for example 2.", field="score") from None
     if not MIN_SCORE <= value <= MAX_SCORE:
-        raise QueryError("score", f"Enter a number of pieces from {MIN_SCORE} (not scored) to {MAX_SCORE}.")
+        raise QueryError(f"Enter a number of pieces from {MIN_SCORE} (not scored) to {MAX_SCORE}.", field="score")
     return value
 
 
@@ -170,28 +166,28 @@ def parse_query(imprint: str | None = None, colours: list[str] | tuple[str, ...]
         if value is None or not str(value).strip():
             continue
         if len(str(value)) > 40:
-            raise QueryError("color", "That colour name is too long; choose one of the colours in the list.")
+            raise QueryError("That colour name is too long; choose one of the colours in the list.", field="color")
         choice = colour_choice(str(value))
         if choice is None:
-            raise QueryError("color", f"We don't know the colour “{str(value).strip()}”. "
-                                      "Use one of the listed colours (for example white, yellow or pink).")
+            raise QueryError(f"We don't know the colour “{str(value).strip()}”. "
+                             "Use one of the listed colours (for example white, yellow or pink).", field="color")
         if choice not in choices:
             choices.append(choice)
     if len(choices) > MAX_COLOURS:
-        raise QueryError("color", "Choose at most two colours (for a two-coloured capsule).")
+        raise QueryError("Choose at most two colours (for a two-coloured capsule).", field="color")
     shape_code = None
     if shape is not None and str(shape).strip():
         if len(str(shape)) > 40:
-            raise QueryError("shape", "That shape name is too long; choose one of the shapes in the list.")
+            raise QueryError("That shape name is too long; choose one of the shapes in the list.", field="shape")
         found = shape_by_name_or_code(str(shape))
         if found is None:
-            raise QueryError("shape", f"We don't know the shape “{str(shape).strip()}”. "
-                                      "Use one of the listed shapes (for example round, oval or capsule).")
+            raise QueryError(f"We don't know the shape “{str(shape).strip()}”. "
+                             "Use one of the listed shapes (for example round, oval or capsule).", field="shape")
         shape_code = found.code
     query = PillQuery(text, tuple(choices), shape_code, _check_size(size_mm), _check_score(score))
     if query.is_empty:
-        raise QueryError("imprint", "Enter at least one thing you can see: the imprint, the colour, the shape, "
-                                    "the size or the score.")
+        raise QueryError("Enter at least one thing you can see: the imprint, the colour, the shape, "
+                         "the size or the score.", field="imprint")
     return query
 
 

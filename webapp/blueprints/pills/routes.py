@@ -141,5 +141,5 @@ def api_search():
     except pm.QueryError as exc:
         return _api_error(exc.field, exc.message)
     page = pill_search.search(db.session, query, page_number)
-    return jsonify({"results": [pill_json(r) for r in page.results], "total": page.total, "page": page.page,
+    return jsonify({"results": [pill_json(r) for r in page.items], "total": page.total, "page": page.page,
                     "per_page": page.per_page})

@@ -18,7 +18,6 @@ running it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, text
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 from webapp.blueprints.pills import imprint as imp
 from webapp.blueprints.pills import match as pm
 from webapp.blueprints.pills.models import Pill, PillImprintKey
+from webapp.core.paging import Page
 
 PER_PAGE = 20
 MAX_PAGE = 500
@@ -72,26 +72,6 @@ class PillSummary:
 class PillResult:
     pill: PillSummary
     match: pm.Match
-
-
-@dataclass
-class SearchPage:
-    results: list[PillResult]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 def facts(pill) -> pm.PillFacts:
@@ -343,7 +323,7 @@ def _summary(row) -> PillSummary:
     return PillSummary(**values, drug=DrugLink(row.drug_slug, row.drug_name) if row.drug_slug else None)
 
 
-def search(session: Session, query: pm.PillQuery, page: int = 1, per_page: int = PER_PAGE) -> SearchPage:
+def search(session: Session, query: pm.PillQuery, page: int = 1, per_page: int = PER_PAGE) -> Page[PillResult]:
     """One page of matching pills, best first, with the total count."""
     page = max(1, min(int(page), MAX_PAGE))
     if query.imprint_key:
@@ -356,7 +336,7 @@ def search(session: Session, query: pm.PillQuery, page: int = 1, per_page: int =
         if match is None:  # cannot happen while SQL and pill_match agree; never show an unexplained result
             continue
         results.append(PillResult(pill, match))
-    return SearchPage(results, total, page, per_page)
+    return Page(items=results, total=total, page=page, per_page=per_page)
 
 
 def explain_statements(query: pm.PillQuery) -> list[tuple[object, dict]]:
