@@ -24,6 +24,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import escape
 
+from webapp.core.slugs import slugify
+
 # --- PDQ levels of evidence (adult treatment studies), explained in our own words ---------
 
 # Strength of study design: (code, short name, explanation).
@@ -156,11 +158,6 @@ class Rendered:
     plain_text: str = ""
 
 
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug or "section"
-
-
 def _citation_rule(state, silent: bool) -> bool:
     if state.src[state.pos] != "[":
         return False
@@ -209,7 +206,7 @@ def _heading_ids(state) -> None:
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag in ("h2", "h3"):
             title = tokens[index + 1].content
-            base = slugify(title)
+            base = slugify(title, default="section")
             anchor, n = base, 2
             while anchor in used or anchor.startswith(("ref-", "cite-", "evidence-", "related-")) or anchor in ("references", "toc"):
                 anchor, n = f"{base}-{n}", n + 1

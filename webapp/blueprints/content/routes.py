@@ -12,6 +12,7 @@ from webapp.blueprints.content.loader import SLUG
 from webapp.blueprints.content.render import END_POINTS, STUDY_DESIGNS
 from webapp.blueprints.personalisation.today import sidebar_cards
 from webapp.core.page_cache import cacheable_request, cached_render
+from webapp.core.paging import page_number
 from webapp.core.search import index as site_search
 from webapp.extensions import db
 
@@ -102,6 +103,6 @@ def search():
     form.kind.choices = [SelectChoice("", "Everything")] + [SelectChoice(k, SEARCH_KIND_LABELS.get(k, k.capitalize())) for k in kinds]
     kind = form.kind.data if form.kind.data in kinds else ""
     form.kind.data = kind
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args.get("page"), site_search.MAX_PAGE)
     results = site_search.search(db.session, form.q.data, kinds=[kind] if kind else None, page=page, per_page=SEARCH_PER_PAGE)
     return render_template("content/search.html", form=form, results=results, kind=kind, kind_labels=SEARCH_KIND_LABELS)
