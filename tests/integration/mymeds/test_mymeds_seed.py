@@ -9,7 +9,7 @@ import pytest
 
 from webapp.blueprints.drugs.models import Ingredient
 from webapp.blueprints.mymeds import interaction_loader
-from webapp.blueprints.mymeds.interactions import KnowledgeBaseError
+from webapp.blueprints.mymeds.knowledge import KnowledgeBaseError
 from webapp.extensions import db
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from webapp.blueprints.mymeds.models import Recall
-from webapp.blueprints.mymeds.recall_import import canonical_ndc, normalize_record, read_records
-from webapp.blueprints.mymeds.recall_match import MedicineFacts, ingredients_from_description, match_recall, recall_facts, strengths_in
+from webapp.blueprints.mymeds.recalls.fda_import import canonical_ndc, normalize_record, read_records
+from webapp.blueprints.mymeds.recalls.match import MedicineFacts, ingredients_from_description, match_recall, recall_facts, strengths_in
 
 SHARED = Path(__file__).parents[3].parent / "shared" / "data" / "fda-enforcement-samples"
 WEEKLY = SHARED / "res_weekly_report_20120613.jsonl"

@@ -8,8 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from webapp.blueprints.mymeds.alerts import MAIL_CATEGORY
-from webapp.blueprints.mymeds.recall_import import RecallFileError
+from webapp.blueprints.mymeds.recalls.alerts import MAIL_CATEGORY
+from webapp.blueprints.mymeds.recalls.fda_import import RecallFileError
+from webapp.blueprints.mymeds.recalls.workflow import import_match_notify
 from webapp.core.mail import outbox
 from webapp.extensions import db
 
@@ -21,16 +22,12 @@ def alerts_url() -> str:
 
 
 def import_and_notify(session, path: Path, url: str, echo=lambda _m: None) -> dict:
-    """Import a recall file, match it to saved medicines and notify subscribers; one transaction."""
-    from webapp.blueprints.mymeds import alerts as mymeds_alerts
-    from webapp.blueprints.mymeds import recall_import, recall_match
-
-    report = recall_import.import_file(session, path, echo)
-    matches = recall_match.match_recalls(session, report.recall_ids)
-    created, emailed = mymeds_alerts.notify(session, report.recall_ids, url)
+    """The recall workflow (recalls/workflow.py) in one committed transaction; the end-to-end
+    tests call it as the command does."""
+    run = import_match_notify(session, path, url, echo)
     session.commit()
-    echo(f"  matched to saved medicines: {len(matches)} new; notifications: {created}; alert emails queued: {emailed}")
-    return {"report": report, "matches": len(matches), "notifications": created, "emails": emailed}
+    echo(run.summary())
+    return {"report": run.report, "matches": run.matches, "notifications": run.notifications, "emails": run.emails}
 
 
 @click.command("recalls")

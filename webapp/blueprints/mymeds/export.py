@@ -8,8 +8,8 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.blueprints.mymeds.alerts import subscription_state
 from webapp.blueprints.mymeds.models import MedNotification, MedProfile, SavedMedicine
+from webapp.blueprints.mymeds.recalls.alerts import subscription_state
 
 CSV_COLUMNS = ["name", "status", "strength", "how_taken", "started_on", "stopped_on", "ingredients", "ndc", "notes"]
 

@@ -1,3 +1,5 @@
+"""My Medicine's forms; each turns what was typed into the domain's plain values."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -18,7 +20,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.blueprints.mymeds.models import RELATIONSHIP_LABELS
+from webapp.blueprints.mymeds.profiles import MedicineDetails, ProfileData
 from webapp.core.forms import NoControlCharacters, ShownVersionField, stripped
+from webapp.templating import format_date
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -52,10 +56,22 @@ class ProfileForm(FlaskForm):
         description="For your own record and the wallet card, for example \"penicillin: rash\".")
     submit = SubmitField("Save profile")
 
+    def profile_data(self) -> ProfileData:
+        return ProfileData(name=self.name.data or "", relation=self.relation.data or "other",
+                           birth_year=self.birth_year.data, conditions=tuple(self.conditions.data or ()),
+                           other_conditions=self.other_conditions.data or "", allergies=self.allergies.data or "")
 
 
 class EditProfileForm(ProfileForm):
-    shown_version = ShownVersionField()  # the profile as this form showed it (services/edit_conflicts)
+    shown_version = ShownVersionField()  # the profile as this form showed it (webapp/core/edit_conflicts.py)
+
+    def values_now(self, profile, condition_name) -> list[tuple[str, object]]:
+        """The profile as saved elsewhere meanwhile, shown beside the typed values on a conflict."""
+        return [(self.name.label.text, profile.name), (self.relation.label.text, profile.relation_label),
+                ("Birth year", profile.birth_year),
+                ("Health conditions", ", ".join(condition_name(c) for c in profile.conditions or ())),
+                ("Other conditions", profile.other_conditions), ("Allergies", profile.allergies)]
+
 
 class MedicineFields(FlaskForm):
     strength = StringField("Strength (optional)", filters=[stripped], validators=[
@@ -67,6 +83,10 @@ class MedicineFields(FlaskForm):
     started_on = DateField("Start date (optional)", validators=[Optional(), _not_future_date])
     notes = TextAreaField("Notes (optional)", filters=[stripped], validators=[
         Length(max=2000, message="Use at most 2,000 characters."), NoControlCharacters()])
+
+    def details(self) -> MedicineDetails:
+        return MedicineDetails(strength=self.strength.data or "", how_taken=self.how_taken.data or "",
+                               started_on=self.started_on.data, notes=self.notes.data or "")
 
 
 class AddMedicineForm(MedicineFields):
@@ -84,6 +104,13 @@ class EditMedicineForm(MedicineFields):
         NoControlCharacters()])
     shown_version = ShownVersionField()  # the medicine as this form showed it
     submit = SubmitField("Save changes")
+
+    def values_now(self, medicine) -> list[tuple[str, object]]:
+        """The medicine as saved elsewhere meanwhile (see EditProfileForm.values_now)."""
+        named = [("Medicine name", medicine.name)] if "name" in self else []
+        return named + [("Strength", medicine.strength), ("How it is taken", medicine.how_taken),
+                        ("Start date", format_date(medicine.started_on) if medicine.started_on else ""),
+                        ("Notes", medicine.notes)]
 
 
 class SaveToListForm(FlaskForm):
@@ -118,6 +145,12 @@ class SubscriptionForm(FlaskForm):
     profiles = MultiCheckboxField("Profiles", coerce=int, choices=[])
     by_email = BooleanField("Also send each alert by email", default=True)
     submit = SubmitField("Save alert settings")
+
+    def show(self, state) -> None:
+        """Fill the form from the account's current subscriptions (alerts.SubscriptionState)."""
+        self.scope.data = state.scope if state.scope != "none" else "none"
+        self.profiles.data = sorted(state.profile_ids)
+        self.by_email.data = state.by_email
 
     def validate_profiles(self, field):
         if self.scope.data == "profiles" and not field.data:

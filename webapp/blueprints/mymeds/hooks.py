@@ -1,7 +1,15 @@
 """My Medicine (profiles, interactions, allergies, recalls): how the area plugs in."""
 
-from webapp.blueprints.mymeds import alerts, commands, export, interaction_loader, models, routes
+from webapp.blueprints.mymeds import commands, export, interaction_loader, models, routes
+from webapp.blueprints.mymeds.recalls import alerts
 from webapp.core.area import Area
+from webapp.extensions import db
+
+
+def unread_alerts(user) -> int:
+    """The header badge: the request's session passed into the domain count."""
+    return alerts.unread_count(db.session, user.id)
+
 
 AREA = Area(
     name="mymeds",
@@ -9,6 +17,6 @@ AREA = Area(
     models=models,
     seed_steps=(("Interaction knowledge base", interaction_loader.seed),),
     export_sections=(("my_medicine", export.export_section),),
-    header_counters=(("Alerts", "mymeds.alerts", alerts.unread_count),),
+    header_counters=(("Alerts", "mymeds.alerts", unread_alerts),),
     cli=commands.register,
 )

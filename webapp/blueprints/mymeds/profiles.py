@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, Product, ProductIngredient
-from webapp.blueprints.mymeds.interactions import InteractionReport, KnowledgeBase, Medicine, check_interactions
+from webapp.blueprints.mymeds.interactions import InteractionReport, Medicine, check_interactions
+from webapp.blueprints.mymeds.knowledge import KnowledgeBase
 from webapp.blueprints.mymeds.models import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
 from webapp.blueprints.pills.models import Pill
+from webapp.core.errors import FieldError
 
 MAX_PROFILES = 20
 MAX_MEDICINES = 100  # per profile
@@ -37,13 +39,8 @@ def valid_id(value: int) -> bool:
     return 0 < value <= MAX_ID
 
 
-class MyMedsError(ValueError):
-    """A request that cannot be done, with a message for the person and the field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class MyMedsError(FieldError):
+    """A request My Medicine cannot do, with a message for the person and the field it concerns."""
 
 
 # --- profiles ---------------------------------------------------------------------------
@@ -94,7 +91,7 @@ def get_profile(session: Session, user_id: int, profile_id: int, *, for_update: 
 
 def profile_form_values(profile: MedProfile) -> list:
     """What the profile edit form edits, in a fixed order: the values its edit-conflict
-    fingerprint (services/edit_conflicts) is made of, when the form opens and when it is saved."""
+    fingerprint (webapp/core/edit_conflicts.py) is made of, when the form opens and when it is saved."""
     return [profile.name or "", profile.relation or "", profile.birth_year, sorted(profile.conditions or ()),
             profile.other_conditions or "", profile.allergies or ""]
 
@@ -390,3 +387,12 @@ def profile_report(profile: MedProfile, medicines: Sequence[SavedMedicine], kb: 
     active = [m for m in medicines if m.is_active]
     report = check_interactions(checker_input(active), kb, profile_conditions(profile, kb))
     return ProfileReport(report, [m for m in active if not m.ingredients])
+
+
+def overview(session: Session, user_id: int, kb: KnowledgeBase) -> list[tuple[MedProfile, list[SavedMedicine], InteractionReport]]:
+    """The My Medicine home page: each profile, its active medicines and their report."""
+    rows = []
+    for profile in list_profiles(session, user_id):
+        medicines = medicines_of(session, profile.id)
+        rows.append((profile, [m for m in medicines if m.is_active], profile_report(profile, medicines, kb).report))
+    return rows

@@ -5,18 +5,14 @@ account's id gives 404) and is sent with Cache-Control: no-store."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime, timezone
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from webapp.blueprints.mymeds import alerts as mymeds_alerts
-from webapp.blueprints.mymeds import allergies as allergy_check
-from webapp.blueprints.mymeds import export as mymeds_export
-from webapp.blueprints.mymeds import interaction_loader
-from webapp.blueprints.mymeds import profiles as profiles_service
+from webapp.blueprints.mymeds import allergies, checker, export, interaction_loader, profiles
+from webapp.blueprints.mymeds.api_json import interactions_payload
 from webapp.blueprints.mymeds.forms import (
     AddMedicineForm,
     CheckerForm,
@@ -24,24 +20,22 @@ from webapp.blueprints.mymeds.forms import (
     EditProfileForm,
     ProfileForm,
     SaveToListForm,
-    SubscriptionForm,
 )
-from webapp.blueprints.mymeds.interactions import FOODS, SEVERITY_LABELS, Medicine, check_interactions
+from webapp.blueprints.mymeds.knowledge import FOODS, SEVERITY_LABELS
 from webapp.blueprints.mymeds.models import RELATIONSHIP_LABELS
-from webapp.blueprints.mymeds.profiles import MAX_CHECK_NAMES, MedicineDetails, MyMedsError, ProfileData
+from webapp.blueprints.mymeds.profiles import MedicineDetails, MyMedsError
+from webapp.blueprints.mymeds.recalls import alerts as recall_alerts
+from webapp.blueprints.mymeds.recalls import views as recall_views
 from webapp.core.forms import EmptyForm
+from webapp.core.guards import member_page
 from webapp.database import immediate_transactions
 from webapp.extensions import csrf, db, limiter
 from webapp.security import no_store
-from webapp.templating import format_date
 
 bp = Blueprint("mymeds", __name__)
 
-POST_LIMIT = "30 per minute; 300 per hour"
-MAX_ALLERGY_CHARS = 2000  # as the profile and checker forms
 API_LIMIT = "60 per minute; 1000 per hour"
 SAVE_KINDS = ("drug", "product", "pill")
-_SPLIT = re.compile(r"[\n,;]+")
 
 
 def _kb():
@@ -53,8 +47,12 @@ def _condition_choices() -> list[SelectChoice]:
     return [SelectChoice(c.slug, c.name) for c in ordered]
 
 
+def _condition_names(profile) -> list[str]:
+    return [_kb().condition_name(c) for c in profile.conditions or []]
+
+
 def _profile_or_404(profile_id: int):
-    profile = profiles_service.get_profile(db.session, current_user.id, profile_id)
+    profile = profiles.get_profile(db.session, current_user.id, profile_id)
     if profile is None:
         abort(404)
     return profile
@@ -66,7 +64,7 @@ def _gone():
 
 
 def _medicine_or_none(medicine_id: int):
-    return profiles_service.get_medicine(db.session, current_user.id, medicine_id)
+    return profiles.get_medicine(db.session, current_user.id, medicine_id)
 
 
 def _today() -> date:
@@ -76,7 +74,7 @@ def _today() -> date:
 def _my_profiles() -> list:
     """The reader's profiles, read once per request for the "Save to My Medicine" controls."""
     if "my_profiles" not in g:
-        g.my_profiles = profiles_service.list_profiles(db.session, current_user.id)
+        g.my_profiles = profiles.list_profiles(db.session, current_user.id)
     return g.my_profiles
 
 
@@ -93,13 +91,30 @@ def _save_control_helpers():
         """The member's profiles whose listed allergies warn about this drug, product or pill."""
         if not current_user.is_authenticated:
             return []
-        profiles = _my_profiles()
-        source = profiles_service.source_for(db.session, kind, item_id) if profiles else None
+        mine = _my_profiles()
+        source = profiles.source_for(db.session, kind, item_id) if mine else None
         if source is None:
             return []
-        return allergy_check.warnings_for_item(db.session, profiles, source.key, source.name, source.ingredients)
+        return allergies.warnings_for_item(db.session, mine, source.key, source.name, source.ingredients)
 
     return {"my_medicine_profiles": my_medicine_profiles, "my_allergy_warnings": my_allergy_warnings}
+
+
+def _apply_error(form, exc: MyMedsError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors.append(exc.message)
+    else:
+        flash(exc.message, "error")
+
+
+def _conflict(what: str, message: str, current: list[tuple[str, object]]) -> dict:
+    """Saving would overwrite a change made elsewhere: what the page shows beside the typed values."""
+    return {"message": message, "what": what.lower(), "current": current}
+
+
+def _to_profile(profile, **anchor):
+    return redirect(url_for("mymeds.profile", profile_id=profile.id, **anchor) + ("#new-findings" if anchor else ""))
 
 
 # --- overview and profiles --------------------------------------------------------------------
@@ -111,68 +126,31 @@ def index():
     if not current_user.is_authenticated:
         return render_template("mymeds/intro.html")
     with immediate_transactions():
-        profiles_service.ensure_me_profile(db.session, current_user.id)
+        profiles.ensure_me_profile(db.session, current_user.id)
         db.session.commit()
-    kb = _kb()
-    rows = []
-    for profile in profiles_service.list_profiles(db.session, current_user.id):
-        medicines = profiles_service.medicines_of(db.session, profile.id)
-        result = profiles_service.profile_report(profile, medicines, kb)
-        rows.append((profile, [m for m in medicines if m.is_active], result.report))
-    return render_template("mymeds/index.html", rows=rows,
-                           subscription=mymeds_alerts.subscription_state(db.session, current_user.id))
-
-
-def _profile_data(form: ProfileForm) -> ProfileData:
-    return ProfileData(name=form.name.data or "", relation=form.relation.data or "other",
-                       birth_year=form.birth_year.data, conditions=tuple(form.conditions.data or ()),
-                       other_conditions=form.other_conditions.data or "", allergies=form.allergies.data or "")
-
-
-def _apply_error(form, exc: MyMedsError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors.append(exc.message)
-    else:
-        flash(exc.message, "error")
+    return render_template("mymeds/index.html", rows=profiles.overview(db.session, current_user.id, _kb()),
+                           subscription=recall_alerts.subscription_state(db.session, current_user.id))
 
 
 @bp.route("/my-medicine/profiles/new", methods=["GET", "POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
+@member_page
 def new_profile():
     form = ProfileForm()
     form.conditions.choices = _condition_choices()
     if form.validate_on_submit():
         try:
-            profile = profiles_service.create_profile(db.session, current_user.id, _profile_data(form), _kb().conditions)
+            profile = profiles.create_profile(db.session, current_user.id, form.profile_data(), _kb().conditions)
         except MyMedsError as exc:
             _apply_error(form, exc)
         else:
             db.session.commit()
             flash(f"Added a profile for {profile.name}.", "success")
-            return redirect(url_for("mymeds.profile", profile_id=profile.id))
+            return _to_profile(profile)
     return render_template("mymeds/profile_form.html", form=form, profile=None)
 
 
-def _conflict(what: str, message: str, current: list[tuple[str, object]]) -> dict:
-    """Saving would overwrite a change made elsewhere: what the page shows beside the typed values."""
-    return {"message": message, "what": what.lower(), "current": current}
-
-
-def _profile_now(form: EditProfileForm, profile) -> list[tuple[str, object]]:
-    kb = _kb()
-    return [(form.name.label.text, profile.name), (form.relation.label.text, profile.relation_label),
-            ("Birth year", profile.birth_year),
-            ("Health conditions", ", ".join(kb.condition_name(c) for c in profile.conditions or ())),
-            ("Other conditions", profile.other_conditions), ("Allergies", profile.allergies)]
-
-
 @bp.route("/my-medicine/profiles/<int:profile_id>/edit", methods=["GET", "POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
+@member_page
 def edit_profile(profile_id: int):
     profile = _profile_or_404(profile_id)
     form = EditProfileForm(obj=profile if request.method == "GET" else None)
@@ -182,67 +160,64 @@ def edit_profile(profile_id: int):
         if request.method == "GET":
             form.relation.data = "self"
     if request.method == "GET":
-        form.shown_version.show(profiles_service.profile_form_values(profile))
+        form.shown_version.show(profiles.profile_form_values(profile))
     if form.validate_on_submit():
         # Locked until the commit, and re-read: two saves at once on PostgreSQL take turns.
-        profile = profiles_service.get_profile(db.session, current_user.id, profile_id, for_update=True)
+        profile = profiles.get_profile(db.session, current_user.id, profile_id, for_update=True)
         if profile is None:  # removed in another window since the page was opened
             abort(404)
-        message = form.shown_version.conflict(profiles_service.profile_form_values(profile), "This profile")
+        message = form.shown_version.conflict(profiles.profile_form_values(profile), "This profile")
         if message:
-            conflict = _conflict("This profile", message, _profile_now(form, profile))
+            conflict = _conflict("This profile", message, form.values_now(profile, _kb().condition_name))
             return render_template("mymeds/profile_form.html", form=form, profile=profile, conflict=conflict), 409
         try:
-            profiles_service.update_profile(profile, _profile_data(form), _kb().conditions)
+            profiles.update_profile(profile, form.profile_data(), _kb().conditions)
         except MyMedsError as exc:
             _apply_error(form, exc)
         else:
             db.session.commit()
             flash("Profile saved.", "success")
-            return redirect(url_for("mymeds.profile", profile_id=profile.id))
+            return _to_profile(profile)
     return render_template("mymeds/profile_form.html", form=form, profile=profile)
 
 
 @bp.route("/my-medicine/profiles/<int:profile_id>/delete", methods=["GET", "POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
+@member_page
 def delete_profile(profile_id: int):
     profile = _profile_or_404(profile_id)
     form = EmptyForm()
     if profile.is_self:
         flash("Your own profile stays; you can rename it or remove its medicines.", "info")
-        return redirect(url_for("mymeds.profile", profile_id=profile.id))
+        return _to_profile(profile)
     if form.validate_on_submit():
         name = profile.name
-        profiles_service.delete_profile(db.session, profile)
+        profiles.delete_profile(db.session, profile)
         db.session.commit()
         flash(f"Removed the profile of {name} and its medicine list.", "success")
         return redirect(url_for("mymeds.index"))
-    count = len(profiles_service.medicines_of(db.session, profile.id))
+    count = len(profiles.medicines_of(db.session, profile.id))
     return render_template("mymeds/profile_delete.html", profile=profile, form=form, count=count)
 
 
 def _render_profile(profile, add_form: AddMedicineForm, status: int = 200):
-    medicines = profiles_service.medicines_of(db.session, profile.id)
-    result = profiles_service.profile_report(profile, medicines, _kb())
+    medicines = profiles.medicines_of(db.session, profile.id)
+    result = profiles.profile_report(profile, medicines, _kb())
     added = None
     added_id = request.args.get("added", "")
-    if added_id.isdigit() and profiles_service.valid_id(int(added_id)):
+    if added_id.isdigit() and profiles.valid_id(int(added_id)):
         added = next((m for m in medicines if m.id == int(added_id) and m.is_active), None)
-    allergies = allergy_check.profile_allergy_report(db.session, profile.allergies, medicines)
+    allergy_report = allergies.profile_allergy_report(db.session, profile.allergies, medicines)
     return render_template(
         "mymeds/profile.html", profile=profile, medicines=medicines, result=result, report=result.report,
         added=added, added_report=result.report.about(str(added.id)) if added else None, add_form=add_form,
-        allergies=allergies, added_allergies=allergies.about(str(added.id)) if added else None,
-        action_form=EmptyForm(), recall_matches=mymeds_alerts.recall_matches_for_profile(db.session, profile.id),
-        condition_names=[_kb().condition_name(c) for c in profile.conditions or []],
+        allergies=allergy_report, added_allergies=allergy_report.about(str(added.id)) if added else None,
+        action_form=EmptyForm(), recall_matches=recall_alerts.recall_matches_for_profile(db.session, profile.id),
+        condition_names=_condition_names(profile),
     ), status
 
 
 @bp.route("/my-medicine/profiles/<int:profile_id>")
-@login_required
-@no_store
+@member_page(limit=None)
 def profile(profile_id: int):
     return _render_profile(_profile_or_404(profile_id), AddMedicineForm(formdata=None))
 
@@ -250,43 +225,34 @@ def profile(profile_id: int):
 # --- saved medicines --------------------------------------------------------------------------
 
 
-def _details(form) -> MedicineDetails:
-    return MedicineDetails(strength=form.strength.data or "", how_taken=form.how_taken.data or "",
-                           started_on=form.started_on.data, notes=form.notes.data or "")
-
-
 @bp.route("/my-medicine/profiles/<int:profile_id>/medicines", methods=["POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
+@member_page
 def add_medicine(profile_id: int):
     profile = _profile_or_404(profile_id)
     form = AddMedicineForm()
     if form.validate_on_submit():
-        (result,) = profiles_service.resolve_names(db.session, [form.name.data])
+        (result,) = profiles.resolve_names(db.session, [form.name.data])
         source = result.found
         if source is None and form.save_unrecognised.data:
-            source = profiles_service.SaveSource("other", None, profiles_service.slugify(form.name.data), form.name.data)
+            source = profiles.SaveSource("other", None, profiles.slugify(form.name.data), form.name.data)
         if source is None:
             form.name.errors.append(
                 f"We couldn't find \u201c{form.name.data}\u201d in our drug reference. Check the spelling, try the "
                 "generic or brand name, or tick the box below to save it anyway.")
         else:
             try:
-                medicine = profiles_service.add_medicine(db.session, profile, source, _details(form))
+                medicine = profiles.add_medicine(db.session, profile, source, form.details())
             except MyMedsError as exc:
                 _apply_error(form, exc)
             else:
                 db.session.commit()
                 flash(f"Added {medicine.name} to the list of {profile.name}.", "success")
-                return redirect(url_for("mymeds.profile", profile_id=profile.id, added=medicine.id) + "#new-findings")
+                return _to_profile(profile, added=medicine.id)
     return _render_profile(profile, form, 200)
 
 
 @bp.route("/my-medicine/save", methods=["POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
+@member_page
 def save_item():
     form = SaveToListForm()
     raw_profile = request.form.get("profile_id", "")
@@ -296,36 +262,27 @@ def save_item():
         return redirect(url_for("mymeds.index"))
     target = None
     if int(raw_profile) != 0:
-        target = profiles_service.get_profile(db.session, current_user.id, int(raw_profile))
+        target = profiles.get_profile(db.session, current_user.id, int(raw_profile))
         if target is None:
             return _gone()
-    source = profiles_service.source_for(db.session, form.kind.data, int(form.item_id.data))
+    source = profiles.source_for(db.session, form.kind.data, int(form.item_id.data))
     if source is None:
         flash("That medicine is no longer in our reference, so it could not be saved.", "error")
         return redirect(url_for("mymeds.index"))
     if target is None:
-        target = profiles_service.ensure_me_profile(db.session, current_user.id)
+        target = profiles.ensure_me_profile(db.session, current_user.id)
     try:
-        medicine = profiles_service.add_medicine(db.session, target, source, MedicineDetails())
+        medicine = profiles.add_medicine(db.session, target, source, MedicineDetails())
     except MyMedsError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("mymeds.profile", profile_id=target.id))
+        return _to_profile(target)
     db.session.commit()
     flash(f"Saved {medicine.name} to the list of {target.name}. Add the strength and how it is taken below.", "success")
-    return redirect(url_for("mymeds.profile", profile_id=target.id, added=medicine.id) + "#new-findings")
-
-
-def _medicine_now(form: EditMedicineForm, medicine) -> list[tuple[str, object]]:
-    named = [("Medicine name", medicine.name)] if "name" in form else []
-    return named + [("Strength", medicine.strength), ("How it is taken", medicine.how_taken),
-                    ("Start date", format_date(medicine.started_on) if medicine.started_on else ""),
-                    ("Notes", medicine.notes)]
+    return _to_profile(target, added=medicine.id)
 
 
 @bp.route("/my-medicine/medicines/<int:medicine_id>/edit", methods=["GET", "POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
+@member_page
 def edit_medicine(medicine_id: int):
     medicine = _medicine_or_none(medicine_id)
     if medicine is None:
@@ -334,19 +291,19 @@ def edit_medicine(medicine_id: int):
     if medicine.kind != "other":
         del form.name
     if request.method == "GET":
-        form.shown_version.show(profiles_service.medicine_form_values(medicine))
+        form.shown_version.show(profiles.medicine_form_values(medicine))
     if form.validate_on_submit():
         # Locked until the commit, and re-read: two saves at once on PostgreSQL take turns.
-        medicine = profiles_service.get_medicine(db.session, current_user.id, medicine_id, for_update=True)
+        medicine = profiles.get_medicine(db.session, current_user.id, medicine_id, for_update=True)
         if medicine is None:
             return _gone()
-        message = form.shown_version.conflict(profiles_service.medicine_form_values(medicine), "This medicine")
+        message = form.shown_version.conflict(profiles.medicine_form_values(medicine), "This medicine")
         if message:
-            conflict = _conflict("This medicine", message, _medicine_now(form, medicine))
+            conflict = _conflict("This medicine", message, form.values_now(medicine))
             return render_template("mymeds/medicine_form.html", form=form, medicine=medicine, profile=medicine.profile,
                                    conflict=conflict), 409
         try:
-            profiles_service.update_medicine(medicine, _details(form), form.name.data if "name" in form else None)
+            profiles.update_medicine(medicine, form.details(), form.name.data if "name" in form else None)
         except MyMedsError as exc:
             _apply_error(form, exc)
         else:
@@ -357,9 +314,7 @@ def edit_medicine(medicine_id: int):
 
 
 @bp.route("/my-medicine/medicines/<int:medicine_id>/status", methods=["POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
+@member_page
 def medicine_status(medicine_id: int):
     medicine = _medicine_or_none(medicine_id)
     if medicine is None:
@@ -368,7 +323,7 @@ def medicine_status(medicine_id: int):
     action = request.form.get("action")
     if not form.validate_on_submit() or action not in ("stop", "restart"):
         abort(400)
-    profiles_service.set_stopped(medicine, action == "stop", _today())
+    profiles.set_stopped(medicine, action == "stop", _today())
     db.session.commit()
     if action == "stop":
         flash(f"Marked {medicine.name} as stopped. It stays on the list but is no longer checked.", "success")
@@ -378,9 +333,7 @@ def medicine_status(medicine_id: int):
 
 
 @bp.route("/my-medicine/medicines/<int:medicine_id>/remove", methods=["POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
+@member_page
 def remove_medicine(medicine_id: int):
     medicine = _medicine_or_none(medicine_id)
     if medicine is None:
@@ -398,225 +351,71 @@ def remove_medicine(medicine_id: int):
 
 
 @bp.route("/my-medicine/profiles/<int:profile_id>/card")
-@login_required
-@no_store
+@member_page(limit=None)
 def wallet_card(profile_id: int):
     profile = _profile_or_404(profile_id)
-    medicines = [m for m in profiles_service.medicines_of(db.session, profile.id) if m.is_active]
+    medicines = [m for m in profiles.medicines_of(db.session, profile.id) if m.is_active]
     return render_template("mymeds/card.html", profile=profile, medicines=medicines, today=_today(),
-                           condition_names=[_kb().condition_name(c) for c in profile.conditions or []])
+                           condition_names=_condition_names(profile))
 
 
-def _filename(profile, extension: str) -> str:
-    slug = profiles_service.slugify(profile.name) or "profile"
-    return f"medicines-{slug[:40]}.{extension}"
+def _download(profile, body: str, mimetype: str, extension: str) -> Response:
+    slug = profiles.slugify(profile.name) or "profile"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="medicines-{slug[:40]}.{extension}"'})
 
 
 @bp.route("/my-medicine/profiles/<int:profile_id>/export.csv")
-@login_required
-@no_store
+@member_page(limit=None)
 def export_csv(profile_id: int):
     profile = _profile_or_404(profile_id)
-    body = mymeds_export.profile_csv(profiles_service.medicines_of(db.session, profile.id))
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(profile, "csv")}"'})
+    return _download(profile, export.profile_csv(profiles.medicines_of(db.session, profile.id)), "text/csv", "csv")
 
 
 @bp.route("/my-medicine/profiles/<int:profile_id>/export.json")
-@login_required
-@no_store
+@member_page(limit=None)
 def export_json(profile_id: int):
     profile = _profile_or_404(profile_id)
-    record = mymeds_export.profile_record(profile, profiles_service.medicines_of(db.session, profile.id))
-    return Response(json.dumps(record, ensure_ascii=False, indent=2), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(profile, "json")}"'})
+    record = export.profile_record(profile, profiles.medicines_of(db.session, profile.id))
+    return _download(profile, json.dumps(record, ensure_ascii=False, indent=2), "application/json", "json")
 
 
-# --- alerts ------------------------------------------------------------------------------------
+# --- alerts and the public recall pages (recalls/views.py) ---------------------------------------
 
-
-@bp.route("/my-medicine/alerts")
-@login_required
-@no_store
-def alerts():
-    notifications = mymeds_alerts.list_notifications(db.session, current_user.id)
-    details = {n.id: mymeds_alerts.matches_for(db.session, n) for n in notifications}
-    return render_template("mymeds/alerts.html", notifications=notifications, details=details, form=EmptyForm(),
-                           subscription=mymeds_alerts.subscription_state(db.session, current_user.id),
-                           classification_meaning=mymeds_alerts.classification_meaning)
-
-
-@bp.route("/my-medicine/alerts/read", methods=["POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
-def mark_alerts_read():
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    raw = request.form.get("notification_id", "")
-    notification_id = int(raw) if raw.isdigit() else None
-    if raw and notification_id is None:
-        abort(400)
-    if notification_id is not None and mymeds_alerts.get_notification(db.session, current_user.id, notification_id) is None:
-        return _gone()
-    mymeds_alerts.mark_read(db.session, current_user.id, datetime.now(timezone.utc), notification_id)
-    db.session.commit()
-    flash("Marked as read." if notification_id else "Marked all alerts as read.", "success")
-    return redirect(url_for("mymeds.alerts"))
-
-
-@bp.route("/my-medicine/alerts/settings", methods=["GET", "POST"])
-@login_required
-@limiter.limit(POST_LIMIT, methods=["POST"])
-@no_store
-def alert_settings():
-    with immediate_transactions():
-        profiles_service.ensure_me_profile(db.session, current_user.id)
-        db.session.commit()
-    own = profiles_service.list_profiles(db.session, current_user.id)
-    state = mymeds_alerts.subscription_state(db.session, current_user.id)
-    form = SubscriptionForm()
-    form.profiles.choices = [SelectChoice(p.id, p.name) for p in own]
-    if request.method == "GET":
-        form.scope.data = state.scope if state.scope != "none" else "none"
-        form.profiles.data = sorted(state.profile_ids)
-        form.by_email.data = state.by_email
-    if form.validate_on_submit():
-        mymeds_alerts.set_subscriptions(db.session, current_user.id, form.scope.data, form.profiles.data or [],
-                                        bool(form.by_email.data))
-        db.session.commit()
-        flash("Your alert settings are saved." if form.scope.data != "none" else "FDA recall alerts are off.", "success")
-        return redirect(url_for("mymeds.alert_settings"))
-    return render_template("mymeds/alert_settings.html", form=form, state=state)
-
-
-# --- public recall pages ----------------------------------------------------------------------------
-
-
-@bp.route("/recalls")
-def recalls():
-    return render_template("mymeds/recalls.html", recalls=mymeds_alerts.recent_recalls(db.session),
-                           classification_meaning=mymeds_alerts.classification_meaning)
-
-
-@bp.route("/recalls/<recall_number>")
-@no_store  # a member sees which of their own medicines it concerns
-def recall(recall_number: str):
-    found = mymeds_alerts.get_recall(db.session, recall_number)
-    if found is None:
-        abort(404)
-    mine = mymeds_alerts.user_matches_for_recall(db.session, current_user.id, found.id) \
-        if current_user.is_authenticated else []
-    return render_template("mymeds/recall.html", recall=found, mine=mine,
-                           classification_meaning=mymeds_alerts.classification_meaning)
+for _rule, _view, _methods in recall_views.URLS:
+    bp.add_url_rule(_rule, view_func=_view, methods=_methods)
 
 
 # --- the ad-hoc checker and its API ---------------------------------------------------------------
-
-
-def split_names(text: str) -> tuple[list[str], list[str]]:
-    """(names, repeated): one per line or comma; repeats (any case) kept once."""
-    return unique_names(_SPLIT.split(text or ""))
-
-
-def unique_names(parts) -> tuple[list[str], list[str]]:
-    names: list[str] = []
-    seen: dict[str, str] = {}
-    repeated: list[str] = []
-    for part in parts:
-        name = " ".join(part.split())
-        if not name:
-            continue
-        key = profiles_service.normalize_name(name)
-        if key in seen:
-            if seen[key] not in repeated:
-                repeated.append(seen[key])
-            continue
-        seen[key] = name
-        names.append(name)
-    return names, repeated
-
-
-def _check_names(names: list[str]):
-    results = profiles_service.resolve_names(db.session, names)
-    recognised = [r for r in results if r.found is not None]
-    medicines = [Medicine(r.found.key, r.found.name, r.found.ingredients) for r in recognised]
-    return results, check_interactions(medicines, _kb())
 
 
 @bp.route("/interaction-checker")
 @no_store
 def interaction_checker():
     form = CheckerForm(request.args)
-    results = report = allergy_report = None
+    check = None
     repeated: list[str] = []
     if "medicines" in request.args and form.validate():
-        names, repeated = split_names(form.medicines.data)
-        if len(names) > MAX_CHECK_NAMES:
-            form.medicines.errors.append(f"Enter at most {MAX_CHECK_NAMES} medicines at a time (you entered {len(names)}).")
-        elif not names:
-            form.medicines.errors.append("Enter at least two medicines, one per line.")
+        names, repeated = checker.split_names(form.medicines.data)
+        error = checker.page_names_error(names)
+        if error:
+            form.medicines.errors.append(error)
         else:
-            results, report = _check_names(names)
-            allergy_report = _checker_allergies(form.allergies.data, results)
-    return render_template("mymeds/checker.html", form=form, results=results, report=report, repeated=repeated,
-                           allergy_report=allergy_report, submitted="medicines" in request.args)
-
-
-def _checker_allergies(allergy_text: str | None, results) -> allergy_check.AllergyReport | None:
-    """The checker's medicines against the allergies typed beside them (None: none typed)."""
-    medicines = [Medicine(r.found.key, r.found.name, r.found.ingredients) for r in results if r.found is not None]
-    report = allergy_check.report_for(db.session, allergy_text, medicines)
-    return report if report.entries else None
-
-
-def _api_error(message: str, status: int = 400):
-    return jsonify({"error": {"status": status, "message": message}}), status
+            check = checker.check_names(db.session, names, _kb(), form.allergies.data)
+    return render_template("mymeds/checker.html", form=form, results=check.results if check else None,
+                           report=check.report if check else None, repeated=repeated,
+                           allergy_report=check.allergy_report if check else None, submitted="medicines" in request.args)
 
 
 @bp.route("/api/v1/interactions", methods=["POST"])
 @csrf.exempt
 @limiter.limit(API_LIMIT)
 def api_interactions():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return _api_error('Send a JSON object like {"drugs": ["warfarin", "ibuprofen"]}.')
-    drugs = body.get("drugs")
-    if not isinstance(drugs, list) or not all(isinstance(d, str) for d in drugs):
-        return _api_error('"drugs" must be a list of medicine names (text).')
-    names = [" ".join(d.replace("\x00", "").split()) for d in drugs]
-    if not any(names):
-        return _api_error('"drugs" must name at least one medicine.')
-    if len(names) > MAX_CHECK_NAMES:
-        return _api_error(f'"drugs" may list at most {MAX_CHECK_NAMES} medicines.')
-    if any(len(n) > profiles_service.MAX_NAME_CHARS for n in names):
-        return _api_error(f"Each name may be at most {profiles_service.MAX_NAME_CHARS} characters.")
-    allergies = body.get("allergies") or ""
-    if not isinstance(allergies, str) or len(allergies) > MAX_ALLERGY_CHARS:
-        return _api_error(f'"allergies" must be text of at most {MAX_ALLERGY_CHARS:,} characters, e.g. "penicillin, sulfa".')
-    unique, _repeated = unique_names(names)
-    results, report = _check_names(unique)
-    recognised = [r for r in results if r.found is not None]
-    allergy_report = _checker_allergies(allergies, results)
-    return jsonify({
-        "allergies": [{
-            "drug": f.medicine.key, "allergy": f.allergy, "severity": f.severity, "explanation": f.explanation,
-            "advice": f.advice,
-        } for f in (allergy_report.findings if allergy_report else [])],
-        "drugs": [{"input": r.input, "slug": r.found.key, "name": r.found.name} for r in recognised],
-        "unrecognized": [r.input for r in results if r.found is None],
-        "interactions": [{
-            "drugs": list(f.medicine_keys), "severity": f.severity, "summary": f.summary, "advice": f.advice,
-            "source": f.source.title, "source_url": f.source.url,
-        } for f in report.interactions],
-        "duplications": [{
-            d.kind: d.key, "drugs": [m.key for m in d.medicines], "note": d.note,
-        } for d in report.duplications],
-        "food": [{
-            "drug": f.medicines[0].key, "food": f.other, "severity": f.severity, "summary": f.summary,
-            "advice": f.advice, "source": f.source.title, "source_url": f.source.url,
-        } for f in report.food],
-    })
+    try:
+        asked = checker.parse_api_request(request.get_json(silent=True))
+    except checker.CheckRequestError as exc:
+        return jsonify({"error": {"status": exc.status, "message": exc.message}}), exc.status
+    return jsonify(interactions_payload(checker.check_names(db.session, asked.names, _kb(), asked.allergies)))
 
 
 @bp.app_template_global()

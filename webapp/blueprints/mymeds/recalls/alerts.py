@@ -31,13 +31,11 @@ def classification_meaning(classification: str) -> str:
     return CLASSIFICATION_MEANING.get((classification or "").strip().lower(), "")
 
 
-def unread_count(user) -> int:
+def unread_count(session: Session, user_id: int) -> int:
     """The header badge: one indexed COUNT (user_id, read_at)."""
-    from webapp.extensions import db
-
-    return db.session.execute(
+    return session.execute(
         select(func.count()).select_from(MedNotification)
-        .where(MedNotification.user_id == user.id, MedNotification.read_at.is_(None))
+        .where(MedNotification.user_id == user_id, MedNotification.read_at.is_(None))
     ).scalar_one()
 
 

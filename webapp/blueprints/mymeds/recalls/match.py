@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from webapp.blueprints.drugs.drugsatfda_import import SALT_WORDS
 from webapp.blueprints.mymeds.models import Recall, RecallMatch, SavedMedicine
-from webapp.blueprints.mymeds.recall_import import canonical_ndc
+from webapp.blueprints.mymeds.recalls.fda_import import canonical_ndc
 
 FORM_WORDS = frozenset([
     "tablet", "tablets", "capsule", "capsules", "caplet", "caplets", "usp", "injection", "injectable", "oral",
