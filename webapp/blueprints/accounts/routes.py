@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from webapp.blueprints.accounts import emails as account_mail
@@ -12,6 +12,7 @@ from webapp.blueprints.accounts.forms import ForgotPasswordForm, LoginForm, Rese
 from webapp.blueprints.accounts.models import User
 from webapp.core import tokens
 from webapp.core.forms import EmptyForm
+from webapp.core.guards import member_page
 from webapp.core.links import site_url_for
 from webapp.core.mail import mailer
 from webapp.database import immediate_transactions
@@ -91,8 +92,7 @@ def verify_email(token: str):
 
 
 @bp.route("/verify-email/resend", methods=["POST"])
-@login_required
-@limiter.limit("3 per hour", methods=["POST"])
+@member_page(limit="3 per hour")
 def resend_verification():
     form = ResendVerificationForm()
     if form.validate_on_submit() and not current_user.is_verified:

@@ -13,15 +13,11 @@ from sqlalchemy.orm import Session
 
 from webapp.blueprints.accounts import passwords
 from webapp.blueprints.accounts.models import ROLES, User, new_session_token
+from webapp.core.errors import FieldError
 
 
-class AccountError(Exception):
+class AccountError(FieldError):
     """A rule refused the change; `field` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def normalize_email(raw: str) -> str:

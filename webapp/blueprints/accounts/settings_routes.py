@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 
 from webapp.blueprints.accounts import data as account_data
 from webapp.blueprints.accounts import emails as account_mail
@@ -14,11 +14,11 @@ from webapp.blueprints.accounts.settings_forms import ChangeEmailForm, ChangePas
 from webapp.blueprints.personalisation import signals as personalisation
 from webapp.core import tokens
 from webapp.core.area import registry
+from webapp.core.guards import member_page
 from webapp.core.links import site_url_for
 from webapp.core.mail import mailer
 from webapp.database import immediate_transactions
-from webapp.extensions import db, limiter
-from webapp.security import no_store
+from webapp.extensions import db
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -39,16 +39,13 @@ def _render_settings(**forms):
 
 
 @bp.route("/settings")
-@login_required
-@no_store
+@member_page(limit=None)
 def settings():
     return _render_settings()
 
 
 @bp.route("/profile", methods=["POST"])
-@login_required
-@limiter.limit(SETTINGS_LIMIT)
-@no_store
+@member_page(limit=SETTINGS_LIMIT)
 def update_profile():
     form = ProfileForm(prefix="profile")
     if form.validate_on_submit():
@@ -60,9 +57,7 @@ def update_profile():
 
 
 @bp.route("/password", methods=["POST"])
-@login_required
-@limiter.limit(SETTINGS_LIMIT)
-@no_store
+@member_page(limit=SETTINGS_LIMIT)
 def change_password():
     form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
@@ -81,9 +76,7 @@ def change_password():
 
 
 @bp.route("/email", methods=["POST"])
-@login_required
-@limiter.limit(SETTINGS_LIMIT)
-@no_store
+@member_page(limit=SETTINGS_LIMIT)
 def change_email():
     form = ChangeEmailForm(prefix="em")
     if form.validate_on_submit():
@@ -103,8 +96,7 @@ def change_email():
 
 
 @bp.route("/email/confirm/<token>")
-@login_required
-@no_store
+@member_page(limit=None)
 def confirm_email(token: str):
     try:
         data = tokens.read_token(current_app.config["SECRET_KEY"], "change-email", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
@@ -124,8 +116,7 @@ def confirm_email(token: str):
 
 
 @bp.route("/export")
-@login_required
-@no_store
+@member_page(limit=None)
 def export():
     document = account_data.export_account(db.session, current_user, registry().export_sections)
     body = json.dumps(document, indent=2, ensure_ascii=False, default=str)
@@ -137,9 +128,7 @@ def export():
 
 
 @bp.route("/delete", methods=["GET", "POST"])
-@login_required
-@limiter.limit("5 per minute", methods=["POST"])
-@no_store
+@member_page(limit="5 per minute")
 def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():

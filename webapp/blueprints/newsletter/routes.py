@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.blueprints.newsletter import signup as signup_service
 from webapp.blueprints.newsletter.forms import SignupForm, TopicsForm
 from webapp.core import tokens
+from webapp.core.guards import member_page
 from webapp.core.links import site_url_for
 from webapp.core.mail import mailer
 from webapp.database import immediate_transactions
@@ -161,9 +162,7 @@ def unsubscribe(token: str):
 
 
 @bp.route("/settings", methods=["POST"])
-@login_required
-@limiter.limit(MANAGE_LIMIT)
-@no_store
+@member_page(limit=MANAGE_LIMIT)
 def member_topics():
     form = TopicsForm()
     if not form.validate_on_submit():

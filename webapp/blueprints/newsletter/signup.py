@@ -21,10 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from webapp.blueprints.accounts.emails import Mail
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.newsletter.models import NewsletterSubscriber, NewsletterSubscription, NewsletterTopic
 from webapp.core import tokens
+from webapp.core.errors import FieldError
+from webapp.core.mail.message import Mail
 
 CONFIRM_PURPOSE = "newsletter-confirm"
 MANAGE_PURPOSE = "newsletter-manage"
@@ -35,11 +36,8 @@ MANAGE_MAX_AGE = 60 * 60 * 24 * 365 * 10
 MAX_EMAIL_LENGTH = 254
 
 
-class NewsletterError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class NewsletterError(FieldError):
+    """A signup rule refused the address or the topics; `field` names the form field."""
 
 
 def normalize_address(raw: str | None) -> str:

@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Blueprint, Response, flash, redirect, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
 from webapp.blueprints.personalisation import signals as personalisation
 from webapp.blueprints.personalisation.forms import ClearHistoryForm, PersonalisationForm
 from webapp.blueprints.personalisation.today import VISITOR_SESSION_KEY
+from webapp.core.guards import member_page
 from webapp.database import immediate_transactions
-from webapp.extensions import db, limiter
-from webapp.security import no_store
+from webapp.extensions import db
 
 bp = Blueprint("personalisation", __name__, url_prefix="/account")
+
+CHOICES_LIMIT = "20 per minute"
 
 # Pages that count as "read": endpoint -> (item kind, view argument holding its key).
 READABLE = {
@@ -26,9 +28,7 @@ READABLE = {
 
 
 @bp.route("/personalisation", methods=["POST"])
-@login_required
-@limiter.limit("20 per minute")
-@no_store
+@member_page(limit=CHOICES_LIMIT)
 def save():
     form = PersonalisationForm()
     if form.validate_on_submit():
@@ -41,9 +41,7 @@ def save():
 
 
 @bp.route("/reading-history/clear", methods=["POST"])
-@login_required
-@limiter.limit("20 per minute")
-@no_store
+@member_page(limit=CHOICES_LIMIT)
 def clear():
     form = ClearHistoryForm()
     if form.validate_on_submit():
