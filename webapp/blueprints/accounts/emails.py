@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Mail:
-    subject: str
-    text: str
+from webapp.core.mail.message import Mail
 
 
 def verify_email(name: str, link: str) -> Mail:

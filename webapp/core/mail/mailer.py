@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, g, has_request_context
 from flask_login import current_user
 
-from webapp.blueprints.accounts.emails import Mail
 from webapp.core.mail import outbox
+from webapp.core.mail.message import Mail
 from webapp.extensions import db
 
 
