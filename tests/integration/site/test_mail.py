@@ -152,12 +152,12 @@ def test_purge_removes_what_old_messages_said_and_keeps_their_delivery_record(ap
         message = _read(app, message_id)
         assert message.text_removed and message.subject == "" and message.body_html is None
         assert "arfarin" not in message.body_text + message.subject
-        # Only the delivery record remains, with the account it belongs to (so deleting it still finds it).
-        assert message.headers == {outbox.ACCOUNT_KEY: member.id}
+        # Only the delivery record remains, with the account it belongs to (so deleting it still deletes it).
+        assert message.headers == {} and message.user_id == member.id
     after = _read(app, old_sent)
     assert (after.to_address, after.status, after.message_id, after.category, after.attempts, after.sent_at,
-            after.created_at) == (before.to_address, before.status, before.message_id, before.category,
-                                  before.attempts, before.sent_at, before.created_at)
+            after.created_at, after.user_id) == (before.to_address, before.status, before.message_id, before.category,
+                                                 before.attempts, before.sent_at, before.created_at, before.user_id)
     for message_id in (recent, waiting):
         assert _read(app, message_id).subject == "Recall: Warfarin 5 mg for Grandma"
 
@@ -183,7 +183,7 @@ def test_removal_goes_in_batches_with_progress(app):
         removed = outbox.remove_old_text(db.session, now=datetime.now(timezone.utc), retention=timedelta(days=30),
                                          batch_size=2, progress=lambda done, total: seen.append((done, total)))
     assert removed == 5 and seen == [(2, 5), (4, 5), (5, 5)]
-    assert all(_read(app, i).headers == {} for i in ids)  # no account has these addresses
+    assert all(_read(app, i).headers == {} and _read(app, i).user_id is None for i in ids)  # no account has these addresses
 
 
 def test_a_failed_message_whose_text_was_removed_is_not_sent_again(app, runner):
@@ -215,15 +215,17 @@ def test_a_message_deleted_while_it_is_being_sent_does_not_stop_the_run(app, mak
             ("reader1@example.com", "sent")]
 
 
-def test_the_account_a_message_belongs_to_is_stored_but_never_sent(app, smtp_server, make_user):
+def test_the_account_a_message_belongs_to_is_stored_beside_it_not_in_its_headers(app, smtp_server, make_user):
     controller, inbox = smtp_server
     member = make_user("reader@example.com")
     with app.app_context():
         message = outbox.queue_mail(db.session, to="reader@example.com", subject="Hi", text="Body")
         stranger = outbox.queue_mail(db.session, to="nobody@example.com", subject="Hi", text="Body")
+        named = outbox.queue_mail(db.session, to="new-address@example.com", subject="Hi", text="Body", account_id=member.id)
         db.session.commit()
-        assert message.headers == {outbox.ACCOUNT_KEY: member.id} and stranger.headers == {}
+        assert (message.user_id, stranger.user_id, named.user_id) == (member.id, None, member.id)
+        assert message.headers == stranger.headers == named.headers == {}
         outbox.deliver_pending(db.session, outbox.smtp_sender("127.0.0.1", controller.port, use_tls=False,
                                                               username=None, password=None), "s@example.com")
-    assert len(inbox.messages) == 2
-    assert all(outbox.ACCOUNT_KEY.encode() not in content for _s, _r, content in inbox.messages)
+    assert len(inbox.messages) == 3
+    assert all(b"_account_id" not in content and b"user_id" not in content for _s, _r, content in inbox.messages)

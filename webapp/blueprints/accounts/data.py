@@ -5,8 +5,9 @@ contributes a section: a function (session, user) -> JSON-able value, declared i
 
 Delete: mostly the database's work: every table that points at users declares ON DELETE
 CASCADE (private data) or SET NULL (public community posts, which stay as "[deleted
-member]"). The account's mail has no such key and is deleted here, and on SQLite the
-write-ahead log is emptied afterwards so the deleted text does not linger in it.
+member]"). So does the account's mail (outbox_messages.user_id); what was queued before
+messages named their account is deleted here by address, and on SQLite the write-ahead log
+is emptied afterwards so the deleted text does not linger in it.
 """
 
 from __future__ import annotations
@@ -66,11 +67,14 @@ def _newsletter_message_ids(session: Session, user_id: int) -> list[int]:
 def delete_account(session: Session, user: User, password: str, hash_method: str) -> None:
     """Delete the account (after checking its password), what it owns and its mail, and commit.
 
+    Its mail mostly goes with it (ON DELETE CASCADE); messages with no user_id are found by the
+    address and, for newsletter issues, through their delivery records.
+
     Raises accounts.AccountError, changing nothing, when the password is wrong.
     """
     user_id, address = user.id, user.email
     newsletter_mail = _newsletter_message_ids(session, user_id)  # before the cascade removes the deliveries
     accounts.delete_account(session, user, password, hash_method)
-    outbox.delete_account_mail(session, account_id=user_id, address=address, message_ids=newsletter_mail)
+    outbox.delete_account_mail(session, address=address, message_ids=newsletter_mail)
     session.commit()
     truncate_wal(session.get_bind())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.core.db_types import UTCDateTime, utcnow
@@ -30,8 +30,12 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
-    # Extra mail headers, plus our own "_account_id" (the account the message belongs to), never sent.
+    # Extra mail headers (List-Unsubscribe ...); a name starting with "_" is never sent.
     headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The account the message belongs to: deleting the account deletes its mail, at whatever
+    # address it went to. Delivery metadata, kept after the retention period. A string
+    # reference, so the outbox imports no area.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # What the message is for, e.g. "verify-email" or "newsletter:12"; useful in the log.
     category: Mapped[str] = mapped_column(String(60), default="general")
     status: Mapped[str] = mapped_column(String(10), default="pending")

@@ -11,8 +11,9 @@ What a message says can hold health data (a recall alert names a family member a
 medicine), so it is kept only as long as it is useful: `remove_old_text` blanks the
 subject, text, HTML and headers of messages sent (or given up on) longer ago than the
 retention period, leaving the delivery record. Each message also remembers the account it
-belongs to, so deleting the account removes its mail (`delete_account_mail`), even mail
-sent to an address the account no longer has.
+belongs to (`user_id`, a foreign key with ON DELETE CASCADE), so deleting the account removes
+its mail, even mail sent to an address the account no longer has; `delete_account_mail`
+removes what has no such link (mail queued before the column existed, sent to its address).
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, column, delete, func, or_, select, table, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from webapp.blueprints.accounts.models import User
 from webapp.core.mail.models import TEXT_REMOVED, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,8 @@ MAX_ATTEMPTS = 6
 BASE_BACKOFF = timedelta(minutes=1)
 # A send takes seconds; a message still "sending" after this was interrupted.
 STUCK_AFTER = timedelta(minutes=10)
-# Stored with a message's headers but never sent: the id of the account the message belongs to.
-ACCOUNT_KEY = "_account_id"
+# The accounts table, named rather than imported: core knows no area's models.
+_USERS = table("users", column("id"), column("email"))
 
 
 @dataclass(frozen=True)
@@ -70,22 +70,20 @@ def queue_mail(
 ) -> OutboxMessage:
     """Add a message to the outbox; the caller's transaction commits it with the change that caused it.
 
-    account_id: the account the message belongs to (None: no account); by default the
-    account that has the address.
+    account_id: the account the message belongs to, stored as its user_id (None: no account);
+    by default the account that has the address.
     """
     if account_id is LOOK_UP:
         account_id = account_for_address(session, to)
-    stored_headers = dict(headers or {})
-    if account_id is not None:
-        stored_headers[ACCOUNT_KEY] = account_id
     message = OutboxMessage(
         message_id=make_msgid(idstring=secrets.token_hex(6), domain=domain),
         to_address=to,
         subject=subject,
         body_text=text,
         body_html=html,
-        headers=stored_headers,
+        headers=dict(headers or {}),
         category=category,
+        user_id=account_id,
     )
     session.add(message)
     return message
@@ -94,7 +92,7 @@ def queue_mail(
 def account_for_address(session: Session, address: str) -> int | None:
     """The id of the account whose (normalised) email is this address, if any."""
     with session.no_autoflush:  # queueing mail must not flush the caller's half-made changes
-        return session.execute(select(User.id).where(User.email == address)).scalar_one_or_none()
+        return session.execute(select(_USERS.c.id).where(_USERS.c.email == address)).scalar_one_or_none()
 
 
 class _ListHeader:
@@ -148,7 +146,7 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Message-ID"] = message.message_id
     email["Date"] = formatdate(localtime=False)
     for name, value in (message.headers or {}).items():
-        if not name.startswith("_"):  # ours (ACCOUNT_KEY), not the mail's
+        if not name.startswith("_"):  # ours, not the mail's (before migration 0005, "_account_id")
             email[name] = value
     email.set_content(message.body_text)
     if message.body_html:
@@ -310,7 +308,8 @@ def remove_old_text(session: Session, *, now: datetime, retention: timedelta, ba
                     progress: Callable[[int, int], None] | None = None) -> int:
     """Blank the subject, text, HTML and headers of every message sent (or failed for good)
     more than `retention` ago; the delivery record stays (recipient, status, times, Message-ID,
-    category, attempts, and the account it belongs to, so deleting that account still finds it).
+    category, attempts, and user_id, the account it belongs to, so deleting that account still
+    deletes it).
 
     Commits after each batch; returns how many messages it blanked. Running it again, or
     beside a delivery run, is safe: each UPDATE checks the message still qualifies.
@@ -321,38 +320,33 @@ def remove_old_text(session: Session, *, now: datetime, retention: timedelta, ba
     total = session.execute(select(func.count()).select_from(OutboxMessage).where(_past_retention(cutoff))).scalar_one()
     done = removed = last_id = 0
     while done < total:
-        batch = session.execute(
-            select(OutboxMessage.id, OutboxMessage.headers)
+        batch = list(session.execute(
+            select(OutboxMessage.id)
             .where(_past_retention(cutoff), OutboxMessage.id > last_id)
             .order_by(OutboxMessage.id).limit(batch_size)
-        ).all()
+        ).scalars())
         if not batch:
             break  # a few went (deleted with their account, or blanked by another run) since the count
-        owners: dict[int | None, list[int]] = {}
-        for message_id, headers in batch:
-            owners.setdefault((headers or {}).get(ACCOUNT_KEY), []).append(message_id)
-        for account_id, message_ids in owners.items():
-            removed += session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(message_ids), _past_retention(cutoff))
-                .values(subject="", body_text=TEXT_REMOVED, body_html=None,
-                        headers={ACCOUNT_KEY: account_id} if account_id is not None else {})
-                .execution_options(synchronize_session=False)
-            ).rowcount
+        removed += session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(batch), _past_retention(cutoff))
+            .values(subject="", body_text=TEXT_REMOVED, body_html=None, headers={})
+            .execution_options(synchronize_session=False)
+        ).rowcount
         session.commit()
-        last_id = batch[-1][0]
+        last_id = batch[-1]
         done = min(done + len(batch), total)
         if progress:
             progress(done, total)
     return removed
 
 
-def delete_account_mail(session: Session, *, account_id: int, address: str, message_ids: Iterable[int] = ()) -> int:
-    """Delete an account's mail, queued or sent: every message to its address, every message
-    belonging to it (sent to an earlier address, or to a new one that was never confirmed),
-    and the messages the caller names. Returns how many were deleted; the caller commits."""
-    belongs = [func.lower(OutboxMessage.to_address) == address.lower(),
-               OutboxMessage.headers[ACCOUNT_KEY].as_integer() == account_id]
+def delete_account_mail(session: Session, *, address: str, message_ids: Iterable[int] = ()) -> int:
+    """Delete the mail of an account that has no link to it: every message to its address and
+    the messages the caller names. What belongs to the account (user_id, at any address: an
+    earlier one, or a new one never confirmed) goes with the account, by ON DELETE CASCADE;
+    this finds what was queued without it. Returns how many were deleted; the caller commits."""
+    belongs = [func.lower(OutboxMessage.to_address) == address.lower()]
     named = sorted(set(message_ids))
     if named:
         belongs.append(OutboxMessage.id.in_(named))
