@@ -76,7 +76,7 @@ def test_a_good_file_loads_with_its_references(tmp_path):
     ("text", "line", "reason"),
     [
         ("no front matter\n", 1, "must start with a front-matter block"),
-        ("---\nslug: bad\ntitle: [unclosed\n---\nbody\n", 4, "invalid YAML"),
+        ("---\nslug: bad\ntitle: [unclosed\n---\nbody\n", 4, "not valid YAML"),
         (GOOD.format(slug="bad").replace("kind: feature", "kind: gossip"), 4, "kind: 'gossip' is not one of"),
         (GOOD.format(slug="bad").replace("audience: patient", "audience: patient\ncolour: blue"), 6, "unknown field 'colour'"),
         (GOOD.format(slug="bad").replace("reviewed: 2026-11-01", "reviewed: last week"), 7, "is not a date"),
@@ -91,8 +91,8 @@ def test_a_good_file_loads_with_its_references(tmp_path):
 )
 def test_malformed_files_are_refused_with_file_line_and_reason(tmp_path, text, line, reason):
     error = refused(make_folder(tmp_path, {"good.md": GOOD.format(slug="good"), "bad.md": text}))
-    assert error.path == "content/demo/bad.md"
-    assert reason in error.reason
+    assert error.file == "content/demo/bad.md"
+    assert reason in str(error)
     assert error.line == line, str(error)
     assert str(error).startswith(f"content/demo/bad.md:{line}: ")
 
