@@ -88,28 +88,28 @@ def test_a_valid_file_is_read(tmp_path):
 
 
 @pytest.mark.parametrize(("change", "reason"), [
-    ({"kind": "herbal"}, "kind 'herbal' must be one of"),
-    ({"popularity": 9}, "popularity must be a whole number from 1 to 5"),
-    ({"conditions": ["nowhere"]}, "unknown condition slug(s): nowhere"),
-    ({"ingredients": ["Sampledrug"]}, "must be lowercase"),
-    ({"ingredients": []}, "ingredients must not be empty"),
-    ({"slug": "other"}, "differs from the file name"),
-    ({"sources": [{"title": "x", "url": "javascript:alert(1)"}]}, "url must start with https://"),
-    ({"last_reviewed": "yesterday"}, "last_reviewed must be a date"),
-    ({"extra": 1}, "unknown field(s): extra"),
+    ({"kind": "herbal"}, "kind: 'herbal' is not one of prescription"),
+    ({"popularity": 9}, "popularity: must be a whole number from 1 to 5"),
+    ({"conditions": ["nowhere"]}, "conditions: unknown condition slug(s): nowhere"),
+    ({"ingredients": ["Sampledrug"]}, "ingredients: entry 'Sampledrug' must be lowercase"),
+    ({"ingredients": []}, "ingredients: must not be empty"),
+    ({"slug": "other"}, "slug: 'other' differs from the file name"),
+    ({"sources": [{"title": "x", "url": "javascript:alert(1)"}]}, "sources #1: url: 'javascript:alert(1)' is not an https://"),
+    ({"last_reviewed": "yesterday"}, "last_reviewed: 'yesterday' is not a date"),
+    ({"extra": 1}, "unknown field 'extra'"),
 ])
 def test_invalid_files_name_the_file_and_the_reason(tmp_path, change, reason):
     write(tmp_path, {**GOOD, **change}, name="sampledrug")
     with pytest.raises(drug_loader.DrugDataError) as error:
         read(tmp_path)
-    assert "sampledrug.yaml" in str(error.value) and reason in str(error.value)
+    assert f"sampledrug.yaml: {reason}" in str(error.value)
 
 
 def test_missing_field_is_reported(tmp_path):
     broken = dict(GOOD)
     del broken["monograph"]
     write(tmp_path, broken)
-    with pytest.raises(drug_loader.DrugDataError, match="missing field"):
+    with pytest.raises(drug_loader.DrugDataError, match=r"sampledrug.yaml: missing field\(s\): monograph"):
         read(tmp_path)
 
 
