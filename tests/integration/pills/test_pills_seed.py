@@ -6,12 +6,13 @@ import csv
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from webapp.blueprints.pills import match as pm
 from webapp.blueprints.pills import search as pill_search
 from webapp.blueprints.pills.models import Pill
-from webapp.blueprints.pills.seed import load_records, seed
+from webapp.blueprints.pills.seed import PillDataError, load_records, seed
 from webapp.blueprints.pills.vocab import colour_by_name_or_code, shape_by_name_or_code
 from webapp.extensions import db
 
@@ -33,6 +34,21 @@ def test_records_are_well_formed_and_for_drugs_in_our_reference():
         assert all(colour_by_name_or_code(c) for c in record["colors"]), record["_where"]
         assert shape_by_name_or_code(record["shape"]), record["_where"]
         assert record["source"]["setid"] and record["ndc"], record["_where"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"colors": ["WHITE", "PLAID"]}, "pills.yaml: record 2: colors: unknown colour 'PLAID'"),
+    ({"shape": "STAR OF DAVID?"}, "pills.yaml: record 2: shape: unknown shape 'STAR OF DAVID?'"),
+    ({"ndc": None}, "pills.yaml: record 2: missing field(s): ndc"),
+    ({"flavour": "mint"}, "pills.yaml: record 2: unknown field 'flavour'"),
+])
+def test_a_bad_record_is_refused_with_file_record_and_field(tmp_path, change, message):
+    good = {"drug": "x", "name": "X", "colors": ["WHITE"], "shape": "ROUND", "ndc": "1-2", "source": {"setid": "s"}}
+    bad = {k: v for k, v in {**good, **change}.items() if v is not None}
+    (tmp_path / "pills.yaml").write_text(yaml.safe_dump([good, bad]), encoding="utf-8")
+    with pytest.raises(PillDataError) as info:
+        load_records(tmp_path)
+    assert str(info.value).startswith(message)
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason=f"real SPL rows not available ({SHARED} is absent)")

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,21 +18,41 @@ from webapp.blueprints.pills.models import Pill
 from webapp.blueprints.pills.search import refresh_facet_counts, set_imprint_keys
 from webapp.blueprints.pills.vocab import colour_by_name_or_code, shape_by_name_or_code
 from webapp.core.datafiles import DATA_DIR as BASE_DATA_DIR
+from webapp.core.datafiles import DataFileError, Fields, read_yaml, records
 
 DATA_DIR = BASE_DATA_DIR / "pills"
 
 
-class PillDataError(ValueError):
-    pass
+PILL_KEYS = {"drug", "name", "strength", "active_ingredients", "dosage_form", "labeler", "imprint", "colors", "shape",
+             "size_mm", "score", "ndc", "source"}
+
+
+class PillDataError(DataFileError):
+    """A pill record we refuse: file, record, field and reason."""
+
+
+def _check(record: object, file: str, number: int) -> dict:
+    fields = Fields(record, file, f"record {number}", allowed=PILL_KEYS, required=("name", "ndc"), error=PillDataError)
+    for name in fields.text_list("colors"):
+        if colour_by_name_or_code(name) is None:
+            raise fields.fail("colors", f"unknown colour {name!r}")
+    shape = fields.text("shape", required=False)
+    if shape and shape_by_name_or_code(shape) is None:
+        raise fields.fail("shape", f"unknown shape {shape!r}")
+    fields.mapping("source")
+    return fields.data
 
 
 def load_records(folder: Path = DATA_DIR) -> list[dict]:
-    records = []
+    """Every record of the folder's files, checked; each says where it came from under "_where"."""
+    loaded = []
     for path in sorted(folder.glob("*.yaml")):
-        for n, record in enumerate(yaml.safe_load(path.read_text(encoding="utf-8")) or [], start=1):
+        document = records(read_yaml(path, error=PillDataError), path.name, "a list of pills", error=PillDataError)
+        for n, record in enumerate(document, start=1):
+            record = _check(record, path.name, n)
             record["_where"] = f"{path.name} record {n}"
-            records.append(record)
-    return records
+            loaded.append(record)
+    return loaded
 
 
 def _drug_ids_by_slug(session: Session) -> dict[str, int]:
@@ -45,16 +64,9 @@ def _drug_ids_by_slug(session: Session) -> dict[str, int]:
 
 
 def _apply(pill: Pill, record: dict, drug_id: int | None) -> None:
-    where = record["_where"]
-    colours = []
-    for name in record.get("colors") or []:
-        colour = colour_by_name_or_code(name)
-        if colour is None:
-            raise PillDataError(f"{where}: unknown colour {name!r}")
-        colours.append(colour.code)
+    """Copy a checked record (load_records) onto the pill."""
+    colours = [colour_by_name_or_code(name).code for name in record.get("colors") or []]
     shape = shape_by_name_or_code(record.get("shape"))
-    if record.get("shape") and shape is None:
-        raise PillDataError(f"{where}: unknown shape {record.get('shape')!r}")
     source = record.get("source") or {}
     effective = source.get("effective_date")
     pill.source = "seed"
