@@ -28,16 +28,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.blueprints.drugs.models import Drug, DrugName, drug_ingredients
 from webapp.blueprints.mymeds.interactions import Medicine
-from webapp.core.datafiles import DATA_DIR
+from webapp.core.datafiles import DATA_DIR, DataFileError, Fields, read_once, read_yaml
 
 DATA_FILE = DATA_DIR / "allergy_classes.yaml"
 
@@ -102,8 +100,8 @@ def parse_allergies(text: str | None) -> list[AllergyEntry]:
 # --- the data file -------------------------------------------------------------------------------
 
 
-class AllergyDataError(ValueError):
-    """allergy_classes.yaml is not valid; the message says where."""
+class AllergyDataError(DataFileError):
+    """allergy_classes.yaml is not valid; the message names the class and the field."""
 
 
 @dataclass(frozen=True)
@@ -132,53 +130,43 @@ class AllergyClasses:
         return ""
 
 
-def _text_field(entry: dict, name: str, where: str, required: bool = True) -> str:
-    value = entry.get(name, "")
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise AllergyDataError(f"{where}: {name} must be non-empty text")
-    return " ".join(value.split())
+CLASS_KEYS = {"slug", "name", "singular", "article", "aliases", "members", "siblings"}
 
 
-def parse_classes(doc: object) -> AllergyClasses:
+def _allergy_class(fields: Fields, known: dict[str, AllergyClass]) -> AllergyClass:
+    slug = fields.text("slug")
+    if slug in known:
+        raise fields.fail("slug", f"{slug!r} defined twice")
+    members = fields.text_list("members", lowercase=True, allow_empty=False)
+    aliases = fields.text_list("aliases", allow_empty=False)
+    if not all(words_of(alias) for alias in aliases):
+        raise fields.fail("aliases", "must be a non-empty list of words")
+    article = fields.choice("article", ("a", "an"))
+    return AllergyClass(slug, fields.text("name"), fields.text("singular"), article, aliases, frozenset(members),
+                        fields.text("siblings", required=False) or "")
+
+
+def parse_classes(doc: object, file: str = DATA_FILE.name) -> AllergyClasses:
     """Validate the document strictly and build the classes."""
     if not isinstance(doc, dict) or not isinstance(doc.get("classes"), list):
-        raise AllergyDataError("expected a mapping with a list under 'classes'")
+        raise AllergyDataError(file, "expected a mapping with a list under 'classes'")
     classes: dict[str, AllergyClass] = {}
     for n, entry in enumerate(doc["classes"], start=1):
-        where = f"class {n}"
-        if not isinstance(entry, dict):
-            raise AllergyDataError(f"{where}: expected a mapping")
-        unknown = set(entry) - {"slug", "name", "singular", "article", "aliases", "members", "siblings"}
-        if unknown:
-            raise AllergyDataError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-        slug = _text_field(entry, "slug", where)
-        if slug in classes:
-            raise AllergyDataError(f"{where}: {slug!r} defined twice")
-        members, aliases = entry.get("members"), entry.get("aliases")
-        if not isinstance(members, list) or not members or not all(isinstance(m, str) and m == m.strip().lower() and m
-                                                                    for m in members):
-            raise AllergyDataError(f"{slug}: members must be a non-empty list of lowercase ingredient names")
-        if not isinstance(aliases, list) or not aliases or not all(isinstance(a, str) and words_of(a) for a in aliases):
-            raise AllergyDataError(f"{slug}: aliases must be a non-empty list of words")
-        article = _text_field(entry, "article", where)
-        if article not in ("a", "an"):
-            raise AllergyDataError(f"{slug}: article must be 'a' or 'an'")
-        classes[slug] = AllergyClass(slug, _text_field(entry, "name", where), _text_field(entry, "singular", where), article,
-                                     tuple(aliases), frozenset(members), _text_field(entry, "siblings", where, required=False))
+        allergy_class = _allergy_class(Fields(entry, file, f"class {n}", allowed=CLASS_KEYS, error=AllergyDataError), classes)
+        classes[allergy_class.slug] = allergy_class
     cross = []
     for n, entry in enumerate(doc.get("cross_reactivity") or [], start=1):
-        where = f"cross_reactivity {n}"
-        pair = entry.get("classes") if isinstance(entry, dict) else None
+        fields = Fields(entry, file, f"cross_reactivity {n}", error=AllergyDataError)
+        pair = fields.get("classes")
         if not isinstance(pair, list) or len(set(pair)) != 2 or not set(pair) <= set(classes):
-            raise AllergyDataError(f"{where}: classes must name two known classes")
-        cross.append((frozenset(pair), _text_field(entry, "note", where)))
+            raise fields.fail("classes", "must name two known classes")
+        cross.append((frozenset(pair), fields.text("note")))
     return AllergyClasses(classes, tuple(cross))
 
 
-@lru_cache(maxsize=4)
 def allergy_classes(path: Path = DATA_FILE) -> AllergyClasses:
-    with open(path, encoding="utf-8") as handle:
-        return parse_classes(yaml.safe_load(handle))
+    """The classes of the data file, read once per process (again when the file changes)."""
+    return read_once((__name__, path), [path], lambda: parse_classes(read_yaml(path, error=AllergyDataError), path.name))
 
 
 # --- the drug reference's names ---------------------------------------------------------------------

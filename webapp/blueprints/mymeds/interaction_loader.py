@@ -9,34 +9,26 @@ ingredient names the reference does not know (usually a typo in the data).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.blueprints.drugs.models import Ingredient
 from webapp.blueprints.mymeds.interactions import KnowledgeBase, KnowledgeBaseError, build_knowledge_base
-from webapp.core.datafiles import DATA_DIR
+from webapp.core.datafiles import DATA_DIR, DataFileError, forget, read_once, read_yaml
 
 FILES = ("drug_classes.yaml", "interactions.yaml", "drug_conditions.yaml")
-
-# The C loader when PyYAML was built with libyaml (about ten times faster); same results.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_lock = threading.Lock()
-_cache: dict[Path, tuple[tuple, KnowledgeBase]] = {}
 
 
 def _read(path: Path) -> object:
     if not path.exists():
         return []
     try:
-        with path.open(encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=_Loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        raise KnowledgeBaseError(f"{path.name}: not valid YAML: {exc}") from None
+        data = read_yaml(path)
+    except DataFileError as exc:
+        raise KnowledgeBaseError(str(exc)) from None
     return [] if data is None else data
 
 
@@ -46,28 +38,9 @@ def read_knowledge_base(data_dir: Path = DATA_DIR) -> KnowledgeBase:
     return build_knowledge_base(*documents)
 
 
-def _stamp(data_dir: Path) -> tuple:
-    stamp = []
-    for name in FILES:
-        path = data_dir / name
-        stat = path.stat() if path.exists() else None
-        stamp.append((stat.st_mtime_ns, stat.st_size) if stat else None)
-    return tuple(stamp)
-
-
 def knowledge_base(data_dir: Path = DATA_DIR) -> KnowledgeBase:
     """The knowledge base, read once per process and again when a file changes."""
-    stamp = _stamp(data_dir)
-    cached = _cache.get(data_dir)
-    if cached and cached[0] == stamp:
-        return cached[1]
-    with _lock:
-        cached = _cache.get(data_dir)
-        if cached and cached[0] == stamp:
-            return cached[1]
-        kb = read_knowledge_base(data_dir)
-        _cache[data_dir] = (stamp, kb)
-        return kb
+    return read_once((__name__, data_dir), [data_dir / name for name in FILES], lambda: read_knowledge_base(data_dir))
 
 
 def unknown_ingredients(session: Session, kb: KnowledgeBase) -> list[str]:
@@ -81,7 +54,7 @@ def unknown_ingredients(session: Session, kb: KnowledgeBase) -> list[str]:
 def seed(session: Session, echo: Callable[[str], None], data_dir: Path = DATA_DIR) -> None:
     """`flask seed` step: validate the knowledge base (raising on any error) and report on it."""
     kb = read_knowledge_base(data_dir)
-    _cache.pop(data_dir, None)
+    forget((__name__, data_dir))
     onc = sum(1 for rule in kb.rules if rule.onc_high_priority)
     food = sum(1 for rule in kb.rules if "food" in (rule.a[0], rule.b[0]))
     echo(f"  drug classes: {len(kb.classes)}; interaction rules: {len(kb.rules)} "
