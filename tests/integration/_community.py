@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from webapp.blueprints.community import posts
+from webapp.blueprints.community import groups
 from webapp.blueprints.community.models import CommunityGroup, CommunityStanding, CommunityThread
 from webapp.blueprints.community.seed import seed
 from webapp.extensions import db
@@ -86,7 +86,7 @@ def private_group(app, owner, moderator, name: str = "Quiet Circle", approve: bo
     response = owner.post("/community/groups/new", data={"name": name, "description": "A private support circle.",
                                                          "visibility": "private"})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    slug = posts.slugify(name)
+    slug = groups.group_slug(name)
     if approve:
         gid = group_id(app, slug)
         assert moderator.post(f"/community/moderation/groups/{gid}", data={f"g{gid}-approve": "Approve"}).status_code == 302
@@ -105,5 +105,5 @@ def invitation_forms(client, page: str = "/community/notifications") -> dict[str
     return found
 
 
-__all__ = ["People", "ask", "client_as", "group_id", "invitation_forms", "latest_thread", "post_ids", "posts", "private_group",
+__all__ = ["People", "ask", "client_as", "group_id", "invitation_forms", "latest_thread", "post_ids", "private_group",
            "setup_people", "thread_id_from"]

@@ -224,11 +224,11 @@ def test_rerender_and_reindex_commands(app, runner, client, thread_id):
 
 
 def test_a_race_on_a_unique_row_gives_a_message_not_a_500(app, other, thread_id, monkeypatch):
-    from webapp.blueprints.community import posts as community_posts
+    from webapp.blueprints.community import groups
     from webapp.blueprints.community.models import CommunityMembership
 
     # Simulate a second click that slipped past the "already a member?" check.
-    monkeypatch.setattr(community_posts, "is_member", lambda *_args: False)
+    monkeypatch.setattr(groups, "is_member", lambda *_args: False)
     assert other.post("/community/groups/heart-health/join").status_code == 302
     response = other.post("/community/groups/heart-health/join", headers={"Referer": "http://localhost/community/groups/heart-health"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/community/groups/heart-health")
@@ -255,5 +255,5 @@ def test_unread_count_for_visitors_is_zero(app_ctx):
 
     from webapp.blueprints.community.notifications import unread_count
 
-    assert unread_count(AnonymousUserMixin()) == 0
-    assert unread_count(None) == 0
+    assert unread_count(db.session, AnonymousUserMixin()) == 0
+    assert unread_count(db.session, None) == 0

@@ -260,9 +260,9 @@ def test_answering_a_hidden_question_says_so_and_keeps_the_text(app, other, mod,
 
 
 def test_queue_pages(app, people, mod, monkeypatch):
-    from webapp.blueprints.community import routes
+    from webapp.blueprints.community import moderation_routes
 
-    monkeypatch.setattr(routes, "QUEUE_PAGE", 2)
+    monkeypatch.setattr(moderation_routes, "QUEUE_PAGE", 2)
     newbie = client_as(app, people.newbie.email)
     for n in range(3):
         ask(newbie, title=f"Held question {n}")

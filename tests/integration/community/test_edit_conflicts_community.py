@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import time
 
-from tests.integration._community import client_as, post_ids, posts
+from tests.integration._community import client_as, post_ids
 from tests.integration.concurrency import at_the_same_moment
+from webapp.blueprints.community import posting
 from webapp.blueprints.community.models import CommunityPost, CommunityThread
 from webapp.extensions import db
 
@@ -150,14 +151,14 @@ def test_two_saves_at_the_same_moment_take_turns(app, people, asker, thread_id, 
     url = f"/community/posts/{pid}/edit"
     version = open_form(asker, url)
     title, _ = stored(app, pid)
-    edit_post = posts.edit_post
+    edit_post = posting.edit_post
 
     def slow_edit(*args, **kwargs):  # widen the window between the check and the commit
         result = edit_post(*args, **kwargs)
         time.sleep(0.4)
         return result
 
-    monkeypatch.setattr(posts, "edit_post", slow_edit)
+    monkeypatch.setattr(posting, "edit_post", slow_edit)
     def save(client, body):
         return lambda: client.post(url, data={"title": title, "body": body, "shown_version": version}).status_code
 

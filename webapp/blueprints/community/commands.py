@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from webapp.blueprints.community import posts as community_posts
+from webapp.blueprints.community import posting, threads
 from webapp.extensions import db
 
 community_cli = AppGroup("community", help="Community maintenance.")
@@ -15,7 +15,7 @@ community_cli = AppGroup("community", help="Community maintenance.")
 @community_cli.command("rerender")
 def rerender_command() -> None:
     """Render every post's Markdown again with the current sanitiser (after changing its allow-list)."""
-    changed = community_posts.rerender_all(db.session)
+    changed = posting.rerender_all(db.session)
     db.session.commit()
     click.echo(f"Posts re-rendered: {changed} changed.")
 
@@ -23,7 +23,7 @@ def rerender_command() -> None:
 @community_cli.command("reindex")
 def reindex_command() -> None:
     """Rebuild the site-search entries of the community's threads (safe to run again)."""
-    count = community_posts.reindex_all(db.session)
+    count = threads.reindex_all(db.session)
     db.session.commit()
     click.echo(f"Community threads in the search index: {count}.")
 

@@ -1,7 +1,18 @@
-"""Community (groups, questions, answers, moderation): how the area plugs in."""
+"""Community (groups, questions and answers, moderation): how the area plugs in."""
 
-from webapp.blueprints.community import commands, export, models, notifications, routes, seed
+from webapp.blueprints.community import commands, export, group_routes, models, moderation_routes, notifications, routes, seed
 from webapp.core.area import Area
+from webapp.extensions import db
+
+# One blueprint, routes.bp, carries the views of these three modules (endpoints community.<view>):
+# importing them here, before the blueprint is registered, is what puts every community page on it.
+VIEW_MODULES = (routes, group_routes, moderation_routes)
+
+
+def unread_notifications(user) -> int:
+    """The header badge, counted in the request's session."""
+    return notifications.unread_count(db.session, user)
+
 
 AREA = Area(
     name="community",
@@ -9,6 +20,6 @@ AREA = Area(
     models=models,
     seed_steps=(("Community groups", seed.seed),),
     export_sections=(("community", export.export_section),),
-    header_counters=(("Notifications", "community.notifications", notifications.unread_count),),
+    header_counters=(("Notifications", "community.notifications", unread_notifications),),
     cli=commands.register,
 )

@@ -6,9 +6,8 @@ Every action is written to community_moderation_actions with who took it and whe
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -21,12 +20,13 @@ from webapp.blueprints.community.models import (
     CommunityModerationAction,
     CommunityPost,
     CommunityReport,
-    CommunityThread,
 )
-from webapp.blueprints.community.posts import check_may_post, paginate, refresh_thread, standing_row
+from webapp.blueprints.community.posting import refresh_thread
 from webapp.blueprints.community.rules import NOTE_MAX, CommunityError, clean_body, is_moderator
+from webapp.blueprints.community.standing import check_may_post, now, standing_row
 from webapp.blueprints.drugs import review_moderation
 from webapp.core import markdown_safe
+from webapp.core.paging import Page, paginate
 
 REASON_LABELS = {
     "spam": "Spam or advertising",
@@ -38,11 +38,6 @@ REASON_LABELS = {
 }
 assert set(REASON_LABELS) == set(REPORT_REASONS)
 MAX_SUSPENSION_DAYS = 365
-ThreadUrl = Callable[[CommunityThread], str]
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _require_moderator(user) -> None:
@@ -161,7 +156,7 @@ def _close_reports(session: Session, post: CommunityPost, status: str) -> int:
     ).scalars().all()
     for report in reports:
         report.status = status
-        report.resolved_at = _now()
+        report.resolved_at = now()
     return len(reports)
 
 
@@ -199,7 +194,7 @@ def hide(session: Session, moderator: User, post: CommunityPost, reason: str) ->
     session.flush()
 
 
-def restore(session: Session, moderator: User, post: CommunityPost, thread_url: ThreadUrl | None = None) -> None:
+def restore(session: Session, moderator: User, post: CommunityPost, thread_url: notifications.ThreadUrl | None = None) -> None:
     """Show a hidden post again, or approve a held one (which then notifies as a new post would)."""
     _require_moderator(moderator)
     if post.status not in ("hidden", "held"):
@@ -216,13 +211,13 @@ def restore(session: Session, moderator: User, post: CommunityPost, thread_url: 
     _close_reports(session, post, "dismissed")
     log_action(session, moderator, "approve" if was_held else "restore", post=post)
     if was_held and not post.is_question:
-        post.thread.last_activity_at = _now()
+        post.thread.last_activity_at = now()
         notifications.notify_new_post(session, post, post.thread, thread_url)
     session.flush()
 
 
 def redact_values(post: CommunityPost) -> tuple:
-    """What the moderator's redact form edits (for services/edit_conflicts): the post's Markdown source."""
+    """What the moderator's redact form edits (for core/edit_conflicts): the post's Markdown source."""
     return (post.body,)
 
 
@@ -234,7 +229,7 @@ def redact(session: Session, moderator: User, post: CommunityPost, new_body: str
     text = clean_body(new_body)
     post.body = text
     post.body_html = markdown_safe.render(text)
-    post.edited_at = _now()
+    post.edited_at = now()
     if post.is_question:
         refresh_thread(session, post.thread)
     _close_reports(session, post, "actioned")
@@ -254,7 +249,7 @@ def set_promoted(session: Session, moderator: User, post: CommunityPost, promote
             raise CommunityError("Only posts signed by an expert can be featured on Second Opinion.", status=409)
         if post.status != "visible":
             raise CommunityError("Only posts that are shown can be featured.", status=409)
-        post.promoted_at = _now()
+        post.promoted_at = now()
     else:
         post.promoted_at = None
     log_action(session, moderator, "promote" if promoted else "unpromote", post=post)
@@ -290,7 +285,7 @@ def suspend(session: Session, moderator: User, user_id: int | None, days: int, r
     target = _target(session, moderator, user_id)
     if not isinstance(days, int) or not 1 <= days <= MAX_SUSPENSION_DAYS:
         raise CommunityError(f"Choose between 1 and {MAX_SUSPENSION_DAYS} days.", "days")
-    until = _now() + timedelta(days=days)
+    until = now() + timedelta(days=days)
     standing_row(session, target.id).suspended_until = until
     notifications.notify(session, target.id, "moderation",
                          f"Your community posting is suspended for {days} day{'s' if days != 1 else ''}." + (f" Reason: {reason}" if reason else ""))
@@ -302,7 +297,7 @@ def suspend(session: Session, moderator: User, user_id: int | None, days: int, r
 def ban(session: Session, moderator: User, user_id: int | None, reason: str = "", post: CommunityPost | None = None) -> int:
     """Ban a member from the community and hide everything they posted. Returns how many posts were hidden."""
     target = _target(session, moderator, user_id)
-    standing_row(session, target.id).banned_at = _now()
+    standing_row(session, target.id).banned_at = now()
     posts = session.execute(
         select(CommunityPost).where(CommunityPost.author_id == target.id, CommunityPost.status.in_(("visible", "held")))
     ).scalars().all()
@@ -349,7 +344,7 @@ def decide_group(session: Session, moderator: User, group: CommunityGroup, appro
     session.flush()
 
 
-def action_log(session: Session, page: int):
+def action_log(session: Session, page: int) -> Page:
     stmt = select(CommunityModerationAction).order_by(CommunityModerationAction.created_at.desc(), CommunityModerationAction.id.desc())
     return paginate(session, stmt, page, per_page=50)
 

@@ -1,27 +1,30 @@
 """Community notifications: on the site (the header badge) and, by the member's
-preference, by email through the outbox."""
+preference, by email through the outbox; and watching a thread, which is asking for them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community.models import CommunityNotification, CommunityPost, CommunityStanding, CommunityThread, CommunityWatch
+from webapp.blueprints.community.standing import standing_row
+from webapp.blueprints.community.threads import can_read_thread
 from webapp.core.mail import outbox
-from webapp.extensions import db
+from webapp.core.paging import Page, paginate
 
 PER_PAGE = 20
+ThreadUrl = Callable[[CommunityThread], str]  # the thread page's absolute address, for emails
 
 
-def unread_count(user) -> int:
+def unread_count(session: Session, user) -> int:
     """The header badge: one COUNT on the (user_id, read_at) index."""
     if user is None or not getattr(user, "is_authenticated", False):
         return 0
-    return db.session.execute(
+    return session.execute(
         select(func.count()).select_from(CommunityNotification)
         .where(CommunityNotification.user_id == user.id, CommunityNotification.read_at.is_(None))
     ).scalar_one()
@@ -40,8 +43,6 @@ def wants_email(session: Session, user_id: int) -> bool:
 
 
 def set_email_preference(session: Session, user_id: int, enabled: bool) -> None:
-    from webapp.blueprints.community.posts import standing_row
-
     standing_row(session, user_id).email_notifications = bool(enabled)
     session.flush()
 
@@ -55,7 +56,7 @@ def _author_name(post: CommunityPost) -> str:
 
 
 def notify_new_post(session: Session, post: CommunityPost, thread: CommunityThread,
-                    thread_url: Callable[[CommunityThread], str] | None) -> list[int]:
+                    thread_url: ThreadUrl | None) -> list[int]:
     """Tell the asker (for an answer), the answer's author (for a reply) and the thread's watchers.
 
     Returns the ids of the members notified. The poster is never notified of their own post.
@@ -75,8 +76,6 @@ def notify_new_post(session: Session, post: CommunityPost, thread: CommunityThre
     recipients.pop(post.author_id, None)
     if not recipients:
         return []
-    from webapp.blueprints.community.posts import can_read_thread
-
     # Read access is checked now, not when someone started watching: a member who left a
     # private group gets neither the notification nor the email (whose subject is the title).
     users = {u.id: u for u in session.execute(select(User).where(User.id.in_(recipients))).scalars()}
@@ -98,9 +97,7 @@ def notify_new_post(session: Session, post: CommunityPost, thread: CommunityThre
     return list(recipients)
 
 
-def list_notifications(session: Session, user: User, page: int):
-    from webapp.blueprints.community.posts import paginate
-
+def list_notifications(session: Session, user: User, page: int) -> Page:
     stmt = (select(CommunityNotification).where(CommunityNotification.user_id == user.id)
             .order_by(CommunityNotification.created_at.desc(), CommunityNotification.id.desc()))
     return paginate(session, stmt, page, PER_PAGE)
@@ -122,3 +119,23 @@ def mark_read(session: Session, user: User, notification_id: int) -> CommunityNo
     if note.read_at is None:
         note.read_at = datetime.now(timezone.utc)
     return note
+
+
+# ---------------------------------------------------------------- watching a thread
+
+
+def is_watching(session: Session, thread: CommunityThread, user) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return session.execute(select(exists().where(CommunityWatch.thread_id == thread.id, CommunityWatch.user_id == user.id))).scalar()
+
+
+def set_watch(session: Session, thread: CommunityThread, user: User, watch: bool) -> None:
+    row = session.execute(
+        select(CommunityWatch).where(CommunityWatch.thread_id == thread.id, CommunityWatch.user_id == user.id)
+    ).scalar_one_or_none()
+    if watch and row is None:
+        session.add(CommunityWatch(thread_id=thread.id, user_id=user.id))
+    elif not watch and row is not None:
+        session.delete(row)
+    session.flush()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from webapp.core import markdown_safe
+from webapp.core.errors import FieldError
 
 EDIT_WINDOW = timedelta(minutes=30)
 TITLE_MAX = 150
@@ -31,14 +32,8 @@ _CRISIS_RE = re.compile(
 )
 
 
-class CommunityError(Exception):
-    """A rule refused an action; the message is written for the member, field names the form field."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
+class CommunityError(FieldError):
+    """A community rule refused an action (message, field and status as FieldError's)."""
 
 
 @dataclass(frozen=True)
