@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import insert, select
 
+from tests.conftest import PASSWORD
 from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, drug_ingredients
 from webapp.extensions import db
 
@@ -52,3 +53,10 @@ def shown_version(client, edit_url: str) -> str:
     match = re.search(r'<input[^>]*name="shown_version"[^>]*type="hidden"[^>]*value="([0-9a-f]*)"', page)
     assert match, f"no shown_version in the form at {edit_url}"
     return match.group(1)
+
+
+def signed_in(app, email: str):
+    """A test client signed in as the member with this address (made by make_user)."""
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    return client

@@ -8,8 +8,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD
-from tests.integration.mymeds_helpers import make_reference
+from tests.integration.mymeds_helpers import make_reference, signed_in
 from webapp.blueprints.mymeds.models import MedNotification, MedProfile, Recall, RecallMatch, SavedMedicine
 from webapp.extensions import db
 
@@ -22,8 +21,7 @@ def owner_data(app, make_user):
     with app.app_context():
         make_reference()
     alice = make_user("alice@example.com", display_name="Alice")
-    client = app.test_client()
-    client.post("/login", data={"email": alice.email, "password": PASSWORD})
+    client = signed_in(app, alice.email)
     response = client.post("/my-medicine/profiles/new", data={"name": SECRET, "relation": "child",
                                                               "allergies": "secret allergy"})
     profile_id = int(re.search(r"/profiles/(\d+)", response.location).group(1))
@@ -65,8 +63,7 @@ def owner_urls(app, ids) -> list[tuple[str, str, dict]]:
 
 
 def test_the_owner_can_open_every_url(app, owner_data):
-    client = app.test_client()
-    client.post("/login", data={"email": "alice@example.com", "password": PASSWORD})
+    client = signed_in(app, "alice@example.com")
     for method, url, _data in owner_urls(app, owner_data):
         if method == "GET":
             assert client.get(url).status_code == 200, url
@@ -74,8 +71,7 @@ def test_the_owner_can_open_every_url(app, owner_data):
 
 def test_another_member_gets_404_for_every_url_and_changes_nothing(app, make_user, owner_data):
     make_user("mallory@example.com", display_name="Mallory")
-    client = app.test_client()
-    client.post("/login", data={"email": "mallory@example.com", "password": PASSWORD})
+    client = signed_in(app, "mallory@example.com")
     for method, url, data in owner_urls(app, owner_data):
         response = client.get(url) if method == "GET" else client.post(url, data=data)
         body = response.get_data(as_text=True)
@@ -99,8 +95,7 @@ def test_another_member_gets_404_for_every_url_and_changes_nothing(app, make_use
 
 def test_subscribing_to_another_members_profile_is_ignored(app, make_user, owner_data):
     make_user("mallory@example.com", display_name="Mallory")
-    client = app.test_client()
-    client.post("/login", data={"email": "mallory@example.com", "password": PASSWORD})
+    client = signed_in(app, "mallory@example.com")
     client.get("/my-medicine")
     response = client.post("/my-medicine/alerts/settings", data={"scope": "profiles",
                                                                  "profiles": [str(owner_data["profile"])]})

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD
-from tests.integration.mymeds_helpers import make_reference
+from tests.integration.mymeds_helpers import make_reference, signed_in
 from webapp.blueprints.mymeds.models import MedNotification, Recall, RecallMatch
 from webapp.core.mail.models import OutboxMessage
 from webapp.extensions import db
@@ -47,8 +46,7 @@ def member(app, make_user):
     with app.app_context():
         make_reference()
     user = make_user("watcher@example.com", display_name="Watcher")
-    client = app.test_client()
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    client = signed_in(app, user.email)
     page = client.get("/my-medicine").get_data(as_text=True)
     me = int(re.search(r'href="/my-medicine/profiles/(\d+)"', page).group(1))
     client.post(f"/my-medicine/profiles/{me}/medicines", data={"name": "warfarin", "strength": "5 mg"})
@@ -210,8 +208,7 @@ def test_public_recall_pages(app, runner, member, tmp_path, client, make_user):
     mine = member["client"].get("/recalls/D-0500-2026").get_data(as_text=True)
     assert "It may concern your lists" in mine and "Kid" in mine
     make_user("other@example.com")
-    other = app.test_client()
-    other.post("/login", data={"email": "other@example.com", "password": PASSWORD})
+    other = signed_in(app, "other@example.com")
     assert "It may concern your lists" not in other.get("/recalls/D-0500-2026").get_data(as_text=True)
     assert client.get("/recalls/D-0000-0000").status_code == 404
     assert client.get("/recalls/" + "X" * 500).status_code == 404

@@ -4,9 +4,9 @@ alert subscriptions and the on-site notifications those produce.
 Everything here except `recalls` is private to one account: every row carries the
 owner's user id (ON DELETE CASCADE) so each query can filter on it directly.
 
-The interaction knowledge base itself is not stored here: it is read from
-webapp/data/*.yaml (see webapp/services/interaction_kb.py); `flask seed` validates it
-and loads the drug classes into the shared `drug_classes` table.
+The interaction knowledge base itself is not stored here: interaction_loader.py reads it
+from webapp/data/*.yaml and knowledge.py builds it; `flask seed` validates it and loads
+the drug classes into the shared `drug_classes` table.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from webapp.blueprints.mymeds.knowledge import KnowledgeBase
 from webapp.blueprints.mymeds.models import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
 from webapp.blueprints.pills.models import Pill
 from webapp.core.errors import FieldError
+from webapp.core.slugs import slugify
 
 MAX_PROFILES = 20
 MAX_MEDICINES = 100  # per profile
@@ -28,7 +29,6 @@ MAX_CHECK_NAMES = 50  # names in one ad-hoc check
 MAX_NAME_CHARS = 100
 
 _SPACES = re.compile(r"\s+")
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _MARKS = str.maketrans("", "", "®™©")
 
 
@@ -133,7 +133,7 @@ def create_profile(session: Session, user_id: int, data: ProfileData, known_cond
     return profile
 
 
-def update_profile(profile: MedProfile, data: ProfileData, known_conditions: Iterable[str]) -> None:
+def update_profile(profile: MedProfile, data: ProfileData, known_conditions: Iterable[str]) -> MedProfile:
     _check_profile(data, known_conditions)
     profile.name = data.name.strip()
     profile.relation = "self" if profile.is_self else data.relation
@@ -141,6 +141,7 @@ def update_profile(profile: MedProfile, data: ProfileData, known_conditions: Ite
     profile.conditions = sorted(set(data.conditions))
     profile.other_conditions = data.other_conditions.strip()
     profile.allergies = data.allergies.strip()
+    return profile
 
 
 def delete_profile(session: Session, profile: MedProfile) -> None:
@@ -157,8 +158,9 @@ def normalize_name(text: str | None) -> str:
     return _SPACES.sub(" ", text).strip().lower()[:MAX_NAME_CHARS]
 
 
-def slugify(text: str) -> str:
-    return _NOT_SLUG.sub("-", normalize_name(text)).strip("-")
+def name_slug(text: str | None, *, max_length: int | None = None, default: str = "") -> str:
+    """A typed name as a slug, normalised the way names are matched (Advil® -> advil)."""
+    return slugify(text, normalize=normalize_name, max_length=max_length, default=default)
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def resolve_names(session: Session, names: Sequence[str]) -> list[NameResult]:
     """
     wanted = {name: normalize_name(name) for name in names}
     norms = {n for n in wanted.values() if n}
-    slugs = {slugify(n) for n in norms} - {""}
+    slugs = {name_slug(n) for n in norms} - {""}
     by_key: dict[str, Drug] = {}
     brand_spelling: dict[str, str] = {}
     if norms:
@@ -256,7 +258,7 @@ def resolve_names(session: Session, names: Sequence[str]) -> list[NameResult]:
                 if alias in drug.brand_names:
                     brand_spelling[normalize_name(alias)] = alias
     products: dict[str, Product] = {}
-    missing = {slugify(n) for n in norms if n not in by_key and slugify(n) not in by_key} - {""}
+    missing = {name_slug(n) for n in norms if n not in by_key and name_slug(n) not in by_key} - {""}
     if missing:
         stmt = (select(Product).options(selectinload(Product.ingredient_links).selectinload(ProductIngredient.ingredient))
                 .where(Product.slug.in_(missing))
@@ -264,23 +266,23 @@ def resolve_names(session: Session, names: Sequence[str]) -> list[NameResult]:
         for product in session.execute(stmt).scalars():
             products.setdefault(product.slug, product)
     ingredients: set[str] = set()
-    leftover = {n for n in norms if n not in by_key and slugify(n) not in by_key and slugify(n) not in products}
+    leftover = {n for n in norms if n not in by_key and name_slug(n) not in by_key and name_slug(n) not in products}
     if leftover:
         ingredients = set(session.execute(select(Ingredient.name).where(Ingredient.name.in_(leftover))).scalars())
 
     results = []
     for name in names:
         norm = wanted[name]
-        drug = by_key.get(norm) or by_key.get(slugify(norm))
+        drug = by_key.get(norm) or by_key.get(name_slug(norm))
         if drug is not None:
             source = _drug_source(drug)
             if norm in brand_spelling:
                 source = replace(source, matched_brand=brand_spelling[norm])
             results.append(NameResult(name, source))
-        elif slugify(norm) in products:
-            results.append(NameResult(name, _product_source(products[slugify(norm)])))
+        elif name_slug(norm) in products:
+            results.append(NameResult(name, _product_source(products[name_slug(norm)])))
         elif norm in ingredients:
-            results.append(NameResult(name, SaveSource("ingredient", None, slugify(norm), norm, (norm,))))
+            results.append(NameResult(name, SaveSource("ingredient", None, name_slug(norm), norm, (norm,))))
         else:
             results.append(NameResult(name, None))
     return results
@@ -345,7 +347,7 @@ def add_medicine(session: Session, profile: MedProfile, source: SaveSource, deta
     return medicine
 
 
-def update_medicine(medicine: SavedMedicine, details: MedicineDetails, name: str | None = None) -> None:
+def update_medicine(medicine: SavedMedicine, details: MedicineDetails, name: str | None = None) -> SavedMedicine:
     if name is not None and medicine.kind == "other":
         if not name.strip():
             raise MyMedsError("Enter a name.", "name")
@@ -354,6 +356,7 @@ def update_medicine(medicine: SavedMedicine, details: MedicineDetails, name: str
     medicine.how_taken = details.how_taken[:300]
     medicine.started_on = details.started_on
     medicine.notes = details.notes
+    return medicine
 
 
 def set_stopped(medicine: SavedMedicine, stopped: bool, today: date) -> None:

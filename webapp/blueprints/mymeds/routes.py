@@ -5,7 +5,9 @@ account's id gives 404) and is sent with Cache-Control: no-store."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timezone
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -108,6 +110,19 @@ def _apply_error(form, exc: MyMedsError) -> None:
         flash(exc.message, "error")
 
 
+def _save(form, save: Callable[[], Any], success: Callable[[Any], str]) -> Any:
+    """One domain save: a refusal goes beside its form field (None is returned); otherwise it is
+    committed, the success message made from what was saved is flashed, and that is returned."""
+    try:
+        saved = save()
+    except MyMedsError as exc:
+        _apply_error(form, exc)
+        return None
+    db.session.commit()
+    flash(success(saved), "success")
+    return saved
+
+
 def _conflict(what: str, message: str, current: list[tuple[str, object]]) -> dict:
     """Saving would overwrite a change made elsewhere: what the page shows beside the typed values."""
     return {"message": message, "what": what.lower(), "current": current}
@@ -138,13 +153,10 @@ def new_profile():
     form = ProfileForm()
     form.conditions.choices = _condition_choices()
     if form.validate_on_submit():
-        try:
-            profile = profiles.create_profile(db.session, current_user.id, form.profile_data(), _kb().conditions)
-        except MyMedsError as exc:
-            _apply_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Added a profile for {profile.name}.", "success")
+        profile = _save(form, lambda: profiles.create_profile(db.session, current_user.id, form.profile_data(),
+                                                              _kb().conditions),
+                        lambda saved: f"Added a profile for {saved.name}.")
+        if profile is not None:
             return _to_profile(profile)
     return render_template("mymeds/profile_form.html", form=form, profile=None)
 
@@ -170,13 +182,8 @@ def edit_profile(profile_id: int):
         if message:
             conflict = _conflict("This profile", message, form.values_now(profile, _kb().condition_name))
             return render_template("mymeds/profile_form.html", form=form, profile=profile, conflict=conflict), 409
-        try:
-            profiles.update_profile(profile, form.profile_data(), _kb().conditions)
-        except MyMedsError as exc:
-            _apply_error(form, exc)
-        else:
-            db.session.commit()
-            flash("Profile saved.", "success")
+        if _save(form, lambda: profiles.update_profile(profile, form.profile_data(), _kb().conditions),
+                 lambda _saved: "Profile saved."):
             return _to_profile(profile)
     return render_template("mymeds/profile_form.html", form=form, profile=profile)
 
@@ -234,19 +241,15 @@ def add_medicine(profile_id: int):
         (result,) = profiles.resolve_names(db.session, [form.name.data])
         source = result.found
         if source is None and form.save_unrecognised.data:
-            source = profiles.SaveSource("other", None, profiles.slugify(form.name.data), form.name.data)
+            source = profiles.SaveSource("other", None, profiles.name_slug(form.name.data), form.name.data)
         if source is None:
             form.name.errors.append(
                 f"We couldn't find \u201c{form.name.data}\u201d in our drug reference. Check the spelling, try the "
                 "generic or brand name, or tick the box below to save it anyway.")
         else:
-            try:
-                medicine = profiles.add_medicine(db.session, profile, source, form.details())
-            except MyMedsError as exc:
-                _apply_error(form, exc)
-            else:
-                db.session.commit()
-                flash(f"Added {medicine.name} to the list of {profile.name}.", "success")
+            medicine = _save(form, lambda: profiles.add_medicine(db.session, profile, source, form.details()),
+                             lambda saved: f"Added {saved.name} to the list of {profile.name}.")
+            if medicine is not None:
                 return _to_profile(profile, added=medicine.id)
     return _render_profile(profile, form, 200)
 
@@ -302,13 +305,9 @@ def edit_medicine(medicine_id: int):
             conflict = _conflict("This medicine", message, form.values_now(medicine))
             return render_template("mymeds/medicine_form.html", form=form, medicine=medicine, profile=medicine.profile,
                                    conflict=conflict), 409
-        try:
-            profiles.update_medicine(medicine, form.details(), form.name.data if "name" in form else None)
-        except MyMedsError as exc:
-            _apply_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Saved the changes to {medicine.name}.", "success")
+        name = form.name.data if "name" in form else None
+        if _save(form, lambda: profiles.update_medicine(medicine, form.details(), name),
+                 lambda saved: f"Saved the changes to {saved.name}."):
             return redirect(url_for("mymeds.profile", profile_id=medicine.profile_id))
     return render_template("mymeds/medicine_form.html", form=form, medicine=medicine, profile=medicine.profile)
 
@@ -360,9 +359,9 @@ def wallet_card(profile_id: int):
 
 
 def _download(profile, body: str, mimetype: str, extension: str) -> Response:
-    slug = profiles.slugify(profile.name) or "profile"
+    slug = profiles.name_slug(profile.name, max_length=40, default="profile")
     return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="medicines-{slug[:40]}.{extension}"'})
+                    headers={"Content-Disposition": f'attachment; filename="medicines-{slug}.{extension}"'})
 
 
 @bp.route("/my-medicine/profiles/<int:profile_id>/export.csv")
