@@ -29,7 +29,7 @@ def stripped(value):
 
 
 class ShownVersionField(HiddenField):
-    """The fingerprint (services/edit_conflicts) of the record as the edit form showed it."""
+    """The fingerprint (webapp/core/edit_conflicts.py) of the record as the edit form showed it."""
 
     def show(self, values) -> None:
         """The form is showing a record whose edited values are these."""

@@ -6,7 +6,7 @@ Each searchable thing is a *document* identified by ``(kind, key)``: ``kind`` na
 area and type (``"article"``, ``"drug"``, ``"thread"`` ...), ``key`` is its stable id within
 that kind (a slug or a number as text). The area keeps the index in step with its own data:
 
-    from webapp.services import site_search
+    from webapp.core.search import index as site_search
 
     site_search.index_document(session, "drug", "atorvastatin", "Atorvastatin (Lipitor)",
                                plain_text, url="/drugs/atorvastatin")   # insert or replace
