@@ -128,8 +128,11 @@ def _conflict(what: str, message: str, current: list[tuple[str, object]]) -> dic
     return {"message": message, "what": what.lower(), "current": current}
 
 
-def _to_profile(profile, **anchor):
-    return redirect(url_for("mymeds.profile", profile_id=profile.id, **anchor) + ("#new-findings" if anchor else ""))
+def _to_profile(profile, added: int | None = None):
+    """The profile page; after an added medicine, with what it brought up in view."""
+    if added is None:
+        return redirect(url_for("mymeds.profile", profile_id=profile.id))
+    return redirect(url_for("mymeds.profile", profile_id=profile.id, added=added) + "#new-findings")
 
 
 # --- overview and profiles --------------------------------------------------------------------
