@@ -14,11 +14,11 @@ from werkzeug.routing import IntegerConverter
 from config import Config, ProductionConfig, config_for_env
 from webapp import database, security
 from webapp.core.area import EXTENSION_KEY
+from webapp.core.db_types import MAX_DATABASE_INT
 from webapp.core.mail import mailer
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MAX_DATABASE_INT = 2**31 - 1  # PostgreSQL INTEGER; SQLite's limit is higher
 log = logging.getLogger(__name__)
 
 

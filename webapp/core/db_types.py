@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+MAX_DATABASE_INT = 2**31 - 1  # PostgreSQL INTEGER; SQLite's limit is higher
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)

@@ -260,7 +260,7 @@ def test_answering_a_hidden_question_says_so_and_keeps_the_text(app, other, mod,
 
 
 def test_queue_pages(app, people, mod, monkeypatch):
-    from webapp.blueprints.community import moderation_routes
+    from webapp.blueprints.community.moderation import routes as moderation_routes
 
     monkeypatch.setattr(moderation_routes, "QUEUE_PAGE", 2)
     newbie = client_as(app, people.newbie.email)

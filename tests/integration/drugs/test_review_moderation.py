@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from tests.integration._community import client_as
 from tests.integration.drugs_helpers import load_sample
-from webapp.blueprints.community import moderation as community_moderation
 from webapp.blueprints.community.models import CommunityModerationAction, CommunityNotification
+from webapp.blueprints.community.moderation import actions as community_moderation
 from webapp.blueprints.drugs.models import Review, ReviewReport
 from webapp.extensions import db
 

@@ -9,7 +9,7 @@ import pytest
 
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community import rules
-from webapp.blueprints.community.moderation import may_sanction
+from webapp.blueprints.community.moderation.actions import may_sanction
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
 

@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from webapp.blueprints.community.moderation import MAX_SUSPENSION_DAYS, REASON_LABELS
+from webapp.blueprints.community.moderation.actions import MAX_SUSPENSION_DAYS, REASON_LABELS
 from webapp.blueprints.community.rules import NOTE_MAX, TITLE_MAX
 from webapp.core.forms import NoControlCharacters, ShownVersionField, stripped
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community.models import CommunityGroup, CommunityMembership, CommunityThread, CommunityWatch
+from webapp.blueprints.community.moderation.standing import check_may_post
 from webapp.blueprints.community.rules import CommunityError, is_moderator
-from webapp.blueprints.community.standing import check_may_post
 from webapp.core.slugs import slugify
 
 SLUG_MAX = 70

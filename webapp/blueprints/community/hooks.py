@@ -1,6 +1,7 @@
 """Community (groups, questions and answers, moderation): how the area plugs in."""
 
-from webapp.blueprints.community import commands, export, group_routes, models, moderation_routes, notifications, routes, seed
+from webapp.blueprints.community import commands, export, group_routes, models, notifications, routes, seed
+from webapp.blueprints.community.moderation import routes as moderation_routes
 from webapp.core.area import Area
 from webapp.extensions import db
 

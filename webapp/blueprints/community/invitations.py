@@ -18,8 +18,8 @@ from webapp.blueprints.accounts.rules import AccountError, find_by_email, normal
 from webapp.blueprints.community import notifications
 from webapp.blueprints.community.groups import is_member
 from webapp.blueprints.community.models import CommunityGroup, CommunityInvitation, CommunityMembership
+from webapp.blueprints.community.moderation.standing import check_may_post
 from webapp.blueprints.community.rules import CommunityError, is_moderator
-from webapp.blueprints.community.standing import check_may_post
 from webapp.core.mail import outbox
 
 INVITE_SENT = ("Thank you. If that address belongs to a HealthDesk member who isn't in the group yet, they will "

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community.models import CommunityNotification, CommunityPost, CommunityStanding, CommunityThread, CommunityWatch
-from webapp.blueprints.community.standing import standing_row
+from webapp.blueprints.community.moderation.standing import standing_row
 from webapp.blueprints.community.threads import can_read_thread
 from webapp.core.mail import outbox
 from webapp.core.paging import Page, paginate

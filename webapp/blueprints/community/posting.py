@@ -18,6 +18,7 @@ from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community import notifications
 from webapp.blueprints.community.groups import can_read_group, get_group, is_member
 from webapp.blueprints.community.models import CommunityPost, CommunityThread, CommunityVote, CommunityWatch
+from webapp.blueprints.community.moderation.standing import check_may_post, now
 from webapp.blueprints.community.rules import (
     CommunityError,
     can_delete,
@@ -29,7 +30,6 @@ from webapp.blueprints.community.rules import (
     mentions_crisis,
     normalise_tags,
 )
-from webapp.blueprints.community.standing import check_may_post, now
 from webapp.blueprints.community.threads import can_read_thread, question_post, sync_search
 from webapp.core import markdown_safe
 

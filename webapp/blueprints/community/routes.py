@@ -2,7 +2,7 @@
 watching, reports), notifications, search and Second Opinion; and the `bp` with the view
 helpers the area's other view modules share.
 
-group_routes.py (groups and invitations) and moderation_routes.py (the moderation console)
+group_routes.py (groups and invitations) and moderation/routes.py (the moderation console)
 register their views on this same `bp`, so every endpoint is `community.<view>`; hooks.py
 imports them.
 """
@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from webapp.blueprints.community import groups, invitations, moderation, notifications, posting, threads
+from webapp.blueprints.community import groups, invitations, notifications, posting, threads
 from webapp.blueprints.community.forms import (
     AnswerForm,
     AskForm,
@@ -29,8 +29,9 @@ from webapp.blueprints.community.forms import (
     SearchForm,
 )
 from webapp.blueprints.community.models import CommunityPost, CommunityThread
+from webapp.blueprints.community.moderation import actions as moderation
+from webapp.blueprints.community.moderation.standing import now, posting_problem
 from webapp.blueprints.community.rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator
-from webapp.blueprints.community.standing import now, posting_problem
 from webapp.blueprints.community.threads import search_threads
 from webapp.core.forms import EmptyForm
 from webapp.core.guards import COMMUNITY_POST_LIMIT, member_page

@@ -8,13 +8,13 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
-from webapp import MAX_DATABASE_INT
 from webapp.blueprints.api.params import ParamError, parse_page
 from webapp.blueprints.drugs import catalog as drug_catalog
 from webapp.blueprints.drugs import reviews
 from webapp.blueprints.drugs.forms import ReportForm, ReviewForm, SearchForm
 from webapp.blueprints.drugs.models import KIND_LABELS, Review
 from webapp.blueprints.pills.search import pills_for_drug
+from webapp.core.db_types import MAX_DATABASE_INT
 from webapp.core.forms import EmptyForm
 from webapp.core.guards import member_page
 from webapp.core.paging import page_number, page_of

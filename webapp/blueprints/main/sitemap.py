@@ -73,7 +73,7 @@ def _groups(session: Session) -> Iterator[Entry]:
 
 def _public_threads():
     from webapp.blueprints.community.models import CommunityThread
-    from webapp.blueprints.community.posts import visible_threads_stmt
+    from webapp.blueprints.community.threads import visible_threads_stmt
 
     return visible_threads_stmt(None).with_only_columns(CommunityThread.id, CommunityThread.last_activity_at), CommunityThread.id
 

@@ -208,7 +208,7 @@ def _answers(session: Session, user_id: int, link: Link) -> tuple[Answer, ...]:
         return ()
     from webapp.blueprints.accounts.models import User
     from webapp.blueprints.community.models import CommunityGroup, CommunityNotification, CommunityThread
-    from webapp.blueprints.community.posts import readable_threads_clause
+    from webapp.blueprints.community.threads import readable_threads_clause
 
     # Only threads the member may read today: one who left a private group no longer sees
     # its thread titles, even on notifications from before they left.

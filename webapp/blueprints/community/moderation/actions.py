@@ -21,9 +21,9 @@ from webapp.blueprints.community.models import (
     CommunityPost,
     CommunityReport,
 )
+from webapp.blueprints.community.moderation.standing import check_may_post, now, standing_row
 from webapp.blueprints.community.posting import refresh_thread
 from webapp.blueprints.community.rules import NOTE_MAX, CommunityError, clean_body, is_moderator
-from webapp.blueprints.community.standing import check_may_post, now, standing_row
 from webapp.blueprints.drugs import review_moderation
 from webapp.core import markdown_safe
 from webapp.core.paging import Page, paginate

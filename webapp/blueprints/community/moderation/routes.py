@@ -11,13 +11,13 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.blueprints.community import moderation
 from webapp.blueprints.community.forms import BanForm, GroupDecisionForm, ReasonForm, RedactForm, SuspendForm
 from webapp.blueprints.community.models import CommunityGroup, CommunityPost
+from webapp.blueprints.community.moderation import actions as moderation
+from webapp.blueprints.community.moderation.standing import standing_of
 from webapp.blueprints.community.posting import post_for_update
 from webapp.blueprints.community.routes import ACTION_LIMIT, bp, current_member, thread_url
 from webapp.blueprints.community.rules import CommunityError, is_moderator
-from webapp.blueprints.community.standing import standing_of
 from webapp.blueprints.community.threads import question_post
 from webapp.blueprints.drugs import review_moderation
 from webapp.core.forms import EmptyForm
