@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
@@ -138,9 +138,7 @@ def _get_thread(thread_id: int) -> CommunityThread:
 def index():
     summaries = groups.list_groups(db.session, current_user)
     recent = threads.recent_threads(db.session, current_user, limit=10)
-    invited = invitations.pending_for(db.session, current_user)
-    if invited:
-        g.no_store = True  # the member's own invitations
+    invited = invitations.pending_for(db.session, current_user)  # a member's page: no-store by security.py's rule
     return render_template("community/index.html", groups=summaries, recent=recent, search_form=SearchForm(request.args),
                            pending=groups.my_pending_groups(db.session, current_user), invitations=invited)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import current_app, g, session, url_for
+from flask import current_app, session, url_for
 from flask_login import current_user
 
 from webapp.blueprints.personalisation import signals as personalisation
@@ -30,9 +30,8 @@ def visitor_reads() -> list[tuple[str, str]]:
 
 
 def today_for_reader(limit: int = 6) -> personalisation.Today:
+    # A member's cards are personal: security.py makes any response that read current_user no-store.
     user_id = current_user.id if current_user.is_authenticated else None
-    if user_id is not None:
-        g.no_store = True  # personal cards: never stored by a browser or a proxy
     cache = current_app.extensions.setdefault("today_catalog", {})
     return personalisation.today(db.session, user_id, visitor_reads(), _Link(), datetime.now(timezone.utc), limit=limit, cache=cache)
 
@@ -41,7 +40,6 @@ def reader_cache_key() -> tuple:
     """Everything a page with "Today" cards depends on for this reader."""
     if current_user.is_authenticated:
         user = current_user
-        g.no_store = True
         fingerprint = personalisation.signals_fingerprint(db.session, user.id)
         return ("member", user.id, user.display_name, user.email, user.role, user.is_verified, fingerprint)
     return ("visitor", tuple(visitor_reads()))
