@@ -169,3 +169,40 @@ def test_other_community_pages_pass_axe(page, axe_check, live_app):
     group.get_by_role("button", name="Approve").click()
     page.get_by_text("Browser Test Circle is approved").wait_for()
     axe_check(page)
+
+
+def test_private_group_invitation_is_accepted_by_the_invitee(page, axe_check, live_app):
+    """The owner invites by email; the invitee sees the invitation on their community page and
+    joins only by accepting it (security issue #13, finding 2)."""
+    from webapp.blueprints.community.models import CommunityGroup, CommunityMembership
+
+    _make_people(live_app)
+    slug = "e2e-private-caregivers"
+    with live_app.app_context():
+        if db.session.query(CommunityGroup).filter_by(slug=slug).first() is None:
+            owner = db.session.query(User).filter_by(email="e2e-asker@example.com").one()
+            group = CommunityGroup(slug=slug, name="E2E Private Caregivers", description="A private browser-test group.",
+                                   visibility="private", status="approved", owner_id=owner.id)
+            db.session.add(group)
+            db.session.flush()
+            db.session.add(CommunityMembership(group_id=group.id, user_id=owner.id))  # the owner is its first member
+            db.session.commit()
+        db.session.remove()
+
+    log_in(page, "e2e-asker@example.com")
+    page.goto(f"/community/groups/{slug}")
+    page.get_by_label("Member's email address").fill("e2e-reporter@example.com")
+    page.get_by_role("button", name="Invite", exact=True).click()
+    page.get_by_text("Thank you. If that address belongs to a HealthDesk member").wait_for()
+    axe_check(page)
+    _log_out(page)
+
+    log_in(page, "e2e-reporter@example.com")
+    page.goto("/community")
+    page.get_by_role("heading", name="Invitations to private groups").wait_for()
+    axe_check(page)
+    page.get_by_role("button", name="Accept the invitation to E2E Private Caregivers").click()
+    page.goto(f"/community/groups/{slug}")
+    page.get_by_role("heading", name="E2E Private Caregivers", level=1).wait_for()
+    page.goto("/community")
+    assert page.get_by_role("heading", name="Invitations to private groups").count() == 0
