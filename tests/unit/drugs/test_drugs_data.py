@@ -171,7 +171,7 @@ def test_every_prescription_monograph_states_its_usual_adult_maximum_with_a_sour
         dose = drug.max_daily_dose
         assert dose and dose["adult"] and dose["source"]["url"].startswith("https://"), drug.slug
         # A number needs its unit; "no fixed maximum" needs the reason (checked by the reader).
-        assert not dose["fixed"] or any(unit in dose["adult"] for unit in ("mg", "mcg", "tablet", "drop", "dose",
+        assert not dose["fixed"] or any(unit in dose["adult"] for unit in ("mg", "mcg", "tablet", "drop", "dose", "puff",
                                                                            "inhalation", "unit", "IU")), drug.slug
     by_slug = {d.slug: d.max_daily_dose for d in prescription}
     assert by_slug["atorvastatin"]["adult"] == "80 mg per day"
