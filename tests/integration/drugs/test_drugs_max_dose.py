@@ -41,7 +41,7 @@ def test_a_prescription_page_shows_its_maximum_with_the_source_and_the_caution(c
 def test_a_drug_without_a_fixed_maximum_says_so_without_calling_anything_an_upper_limit(client, drugs):
     shown = section(client, "octreotide")
     assert "<strong>No fixed maximum</strong>" in shown and "set and adjusted by the specialist" in shown
-    assert "usual upper limit" not in shown
+    assert "usual upper limit" not in shown and "Your prescriber sets your dose" in shown
     assert "Never take more than the dose on your" in shown
 
 
