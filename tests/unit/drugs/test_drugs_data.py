@@ -65,6 +65,8 @@ GOOD = {
                   "overdose": "x", "storage": "x"},
     "sources": [{"title": "Example", "url": "https://example.org/"}],
     "last_reviewed": "2026-11-28",
+    "max_daily_dose": {"adult": "40 mg per day", "note": "Sample note.",
+                       "source": {"title": "Example label", "url": "https://example.org/label"}},
 }
 
 
@@ -85,6 +87,24 @@ def test_a_valid_file_is_read(tmp_path):
     (drug,) = read(write(tmp_path, GOOD))
     assert drug.slug == "sampledrug" and drug.brand_names == ("Samplex",)
     assert drug.last_reviewed.isoformat() == "2026-11-28"
+    assert drug.max_daily_dose == {"adult": "40 mg per day", "fixed": True, "note": "Sample note.",
+                                   "source": {"title": "Example label", "url": "https://example.org/label"}}
+
+
+def test_no_fixed_maximum_is_read_as_such_and_needs_its_reason(tmp_path):
+    honest = {"adult": "No fixed maximum: set by blood tests", "note": "Set by your prescriber from INR tests.",
+              "source": {"title": "Example label", "url": "https://example.org/label"}}
+    (drug,) = read(write(tmp_path, {**GOOD, "max_daily_dose": honest}))
+    assert drug.max_daily_dose["fixed"] is False
+    write(tmp_path, {**GOOD, "max_daily_dose": {**honest, "note": None}})
+    with pytest.raises(drug_loader.DrugDataError, match="note: must say who sets the dose"):
+        read(tmp_path)
+
+
+def test_the_maximum_dose_is_optional_for_over_the_counter_products(tmp_path):
+    otc = {key: value for key, value in GOOD.items() if key != "max_daily_dose"}
+    (drug,) = read(write(tmp_path, {**otc, "kind": "otc"}))
+    assert drug.max_daily_dose is None
 
 
 @pytest.mark.parametrize(("change", "reason"), [
@@ -97,6 +117,14 @@ def test_a_valid_file_is_read(tmp_path):
     ({"sources": [{"title": "x", "url": "javascript:alert(1)"}]}, "sources #1: url: 'javascript:alert(1)' is not an https://"),
     ({"last_reviewed": "yesterday"}, "last_reviewed: 'yesterday' is not a date"),
     ({"extra": 1}, "unknown field 'extra'"),
+    ({"max_daily_dose": None}, "max_daily_dose: is required for a prescription drug"),
+    ({"max_daily_dose": {"adult": "80 mg per day"}}, "max_daily_dose: missing field(s): source"),
+    ({"max_daily_dose": {"adult": " ", "source": {"title": "x", "url": "https://example.org/"}}},
+     "max_daily_dose: adult: must not be empty"),
+    ({"max_daily_dose": {"adult": "80 mg", "source": {"title": "x", "url": "ftp://example.org/"}}},
+     "max_daily_dose: source: url: 'ftp://example.org/' is not an https://"),
+    ({"max_daily_dose": {"adult": "80 mg", "dose": "x", "source": {"title": "x", "url": "https://example.org/"}}},
+     "max_daily_dose: unknown field 'dose'"),
 ])
 def test_invalid_files_name_the_file_and_the_reason(tmp_path, change, reason):
     write(tmp_path, {**GOOD, **change}, name="sampledrug")
@@ -133,3 +161,21 @@ def test_the_embedded_data_set_is_valid():
     assert {"prescription", "otc", "vitamin", "supplement"} <= {d.kind for d in drugs}
     classes = drug_loader.read_classes(DATA / "drug_classes.yaml")
     assert classes and all(c.members for c in classes)
+
+
+def test_every_prescription_monograph_states_its_usual_adult_maximum_with_a_source():
+    conditions = drug_loader.read_conditions(DATA / "conditions")
+    prescription = [d for d in drug_loader.read_drugs(DATA / "drugs", set(conditions)) if d.kind == "prescription"]
+    assert len(prescription) >= 130
+    for drug in prescription:
+        dose = drug.max_daily_dose
+        assert dose and dose["adult"] and dose["source"]["url"].startswith("https://"), drug.slug
+        # A number needs its unit; "no fixed maximum" needs the reason (checked by the reader).
+        assert not dose["fixed"] or any(unit in dose["adult"] for unit in ("mg", "mcg", "tablet", "drop", "dose", "puff",
+                                                                           "inhalation", "unit", "IU")), drug.slug
+    by_slug = {d.slug: d.max_daily_dose for d in prescription}
+    assert by_slug["atorvastatin"]["adult"] == "80 mg per day"
+    assert by_slug["lisinopril"]["adult"].startswith("80 mg per day")
+    assert by_slug["metformin"]["adult"].startswith("2,550 mg per day")
+    for no_number in ("warfarin", "levothyroxine", "insulin-glargine", "insulin-aspart", "methotrexate"):
+        assert by_slug[no_number]["fixed"] is False, no_number

@@ -161,6 +161,9 @@ class Drug(db.Model):
     storage: Mapped[str] = mapped_column(Text, default="")
     # [{"title": ..., "url": ...}]
     sources: Mapped[list] = mapped_column(JSON, default=list)
+    # Usual adult maximum daily dose: {"adult": text, "note": text or None,
+    # "source": {"title": ..., "url": ...}}; None where the monograph gives none (OTC, supplements).
+    max_daily_dose: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     last_reviewed: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -14,6 +14,11 @@ from webapp.core.datafiles import DataFileError, Fields, read_yaml, records
 MONOGRAPH_TEXT_FIELDS = ("summary", "uses", "how_to_take", "warnings", "do_not_take", "overdose", "storage")
 DRUG_KEYS = {"slug", "name", "kind", "generic_name", "brand_names", "synonyms", "ingredients", "popularity", "forms",
              "conditions", "monograph", "sources", "last_reviewed"}
+OPTIONAL_DRUG_KEYS = {"max_daily_dose"}
+# Every prescription monograph states its usual adult maximum (or says honestly that there
+# is none); for over-the-counter products the package label is the reader's guide.
+MAX_DOSE_REQUIRED_KINDS = {"prescription"}
+NO_FIXED_MAXIMUM = "No fixed maximum"  # how `adult` starts when the label sets no single number
 MONOGRAPH_MAX_CHARS = 100_000  # a section is Markdown prose; no real one comes near
 
 
@@ -53,6 +58,8 @@ class DrugData:
     side_effects_serious: tuple[str, ...]
     sources: tuple[tuple[str, str], ...]
     last_reviewed: date | None
+    # {"adult": ..., "note": ..., "source": {"title": ..., "url": ...}} or None
+    max_daily_dose: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -104,8 +111,35 @@ def _sources(drug: Fields) -> tuple[tuple[str, str], ...]:
     return tuple(sources)
 
 
+def _max_daily_dose(drug: Fields, kind: str) -> dict | None:
+    """The usual adult maximum daily dose: the amount (or "No fixed maximum") as the reader
+    sees it, an optional note (which form or use it applies to, or why there is no number),
+    and the label it comes from."""
+    if drug.get("max_daily_dose") is None:
+        if kind in MAX_DOSE_REQUIRED_KINDS:
+            raise drug.fail("max_daily_dose", f"is required for a {kind} drug (write \"No fixed maximum\" "
+                                              "with a note when the label sets none)")
+        return None
+    dose = drug.nested("max_daily_dose", allowed={"adult", "note", "source"}, required=("adult", "source"))
+    source = dose.nested("source", allowed={"title", "url"}, required=("title", "url"))
+    note = _text(dose, "note", 2_000, required=False)
+    adult = _text(dose, "adult", 300)
+    fixed = not adult.lower().startswith(NO_FIXED_MAXIMUM.lower())
+    if not fixed and not note:
+        raise dose.fail("note", "must say who sets the dose, and how, when there is no fixed maximum")
+    return {
+        "adult": adult,
+        "fixed": fixed,
+        "note": note,
+        "source": {"title": _text(source, "title", 300),
+                   "url": source.url("url", required=True, schemes=("https://", "http://"))},
+    }
+
+
 def _validate_drug(raw, path: Path, condition_slugs: set[str]) -> DrugData:
-    drug = Fields(raw, path.name, allowed=DRUG_KEYS, required=sorted(DRUG_KEYS), error=DrugDataError)
+    drug = Fields(raw, path.name, allowed=DRUG_KEYS | OPTIONAL_DRUG_KEYS, required=sorted(DRUG_KEYS),
+                  error=DrugDataError)
+    kind = drug.choice("kind", DRUG_KINDS)
     slug = drug.slug("slug")
     if slug != path.stem:
         raise drug.fail("slug", f"{slug!r} differs from the file name")
@@ -118,7 +152,7 @@ def _validate_drug(raw, path: Path, condition_slugs: set[str]) -> DrugData:
     return DrugData(
         slug=slug,
         name=_text(drug, "name", 200),
-        kind=drug.choice("kind", DRUG_KINDS),
+        kind=kind,
         generic_name=_text(drug, "generic_name", 300),
         brand_names=drug.text_list("brand_names"),
         synonyms=drug.text_list("synonyms"),
@@ -132,6 +166,7 @@ def _validate_drug(raw, path: Path, condition_slugs: set[str]) -> DrugData:
         side_effects_serious=side_effects.text_list("serious"),
         sources=_sources(drug),
         last_reviewed=drug.date("last_reviewed", required=False, allow_text=True),
+        max_daily_dose=_max_daily_dose(drug, kind),
     )
 
 

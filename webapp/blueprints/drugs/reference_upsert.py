@@ -108,6 +108,7 @@ def upsert_drug(session: Session, data: DrugData, drug: Drug | None, conditions:
         "side_effects_serious": list(data.side_effects_serious),
         "sources": [{"title": t, "url": u} for t, u in data.sources],
         "last_reviewed": data.last_reviewed,
+        "max_daily_dose": data.max_daily_dose,
     }
     created = drug is None
     if drug is None:
