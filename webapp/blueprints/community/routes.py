@@ -33,6 +33,7 @@ from webapp.blueprints.community.moderation import actions as moderation
 from webapp.blueprints.community.moderation.standing import now, posting_problem
 from webapp.blueprints.community.rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator
 from webapp.blueprints.community.threads import search_threads
+from webapp.blueprints.content import feeds as content_feeds
 from webapp.core.forms import EmptyForm
 from webapp.core.guards import COMMUNITY_POST_LIMIT, member_page
 from webapp.core.links import site_url_for
@@ -413,5 +414,5 @@ def search():
 @bp.route("/second-opinion")
 def second_opinion():
     page = threads.second_opinion(db.session, page_number(request.args.get("page")))
-    articles = threads.expert_perspective_articles(db.session) if page.page == 1 else []
+    articles = content_feeds.expert_perspective_articles(db.session) if page.page == 1 else []
     return render_template("community/second_opinion.html", page=page, articles=articles)
