@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from types import ModuleType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask import Blueprint, current_app
 from flask.cli import AppGroup
@@ -168,54 +168,39 @@ class Area:
     today_fresh_cards: tuple[CardSource, ...] = ()
 
 
+T = TypeVar("T")
+
+
+class _Gathered(Generic[T]):
+    """A Registry attribute: the entries of the Area field of the same name, every area's,
+    in the order the areas are listed."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.field = name
+
+    def __get__(self, registry: Registry | None, owner=None) -> list[T]:
+        if registry is None:  # read on the class itself (help(), introspection)
+            return self  # type: ignore[return-value]
+        return [item for area in registry.areas for item in getattr(area, self.field)]
+
+
 @dataclass(frozen=True)
 class Registry:
     """Every area's hooks, gathered once by create_app (see webapp/areas.py)."""
 
     areas: tuple[Area, ...]
 
-    def _all(self, attribute: str) -> list:
-        return [item for area in self.areas for item in getattr(area, attribute)]
-
-    @property
-    def blueprints(self) -> list[Blueprint]:
-        return self._all("blueprints")
-
-    @property
-    def seed_steps(self) -> list[tuple[str, SeedStep]]:
-        return self._all("seed_steps")
-
-    @property
-    def export_sections(self) -> list[tuple[str, ExportSection]]:
-        return self._all("export_sections")
-
-    @property
-    def header_counters(self) -> list[tuple[str, str, HeaderCounter]]:
-        return self._all("header_counters")
-
-    @property
-    def email_change_hooks(self) -> list[EmailChangeHook]:
-        return self._all("email_change_hooks")
-
-    @property
-    def sitemap_start_pages(self) -> list[str]:
-        return self._all("sitemap_start_pages")
-
-    @property
-    def sitemap_pages(self) -> list[SitemapPages]:
-        return self._all("sitemap_pages")
-
-    @property
-    def sitemap_sections(self) -> list[SitemapSection]:
-        return self._all("sitemap_sections")
-
-    @property
-    def today_cards(self) -> list[CardSource]:
-        return self._all("today_cards")
-
-    @property
-    def today_fresh_cards(self) -> list[CardSource]:
-        return self._all("today_fresh_cards")
+    # Not annotated, so they are not dataclass fields: each reads the Area field of its name.
+    blueprints = _Gathered[Blueprint]()
+    seed_steps = _Gathered[tuple[str, SeedStep]]()
+    export_sections = _Gathered[tuple[str, ExportSection]]()
+    header_counters = _Gathered[tuple[str, str, HeaderCounter]]()
+    email_change_hooks = _Gathered[EmailChangeHook]()
+    sitemap_start_pages = _Gathered[str]()
+    sitemap_pages = _Gathered[SitemapPages]()
+    sitemap_sections = _Gathered[SitemapSection]()
+    today_cards = _Gathered[CardSource]()
+    today_fresh_cards = _Gathered[CardSource]()
 
     @property
     def cli(self) -> list[RegisterCli]:

@@ -162,13 +162,13 @@ def order_newsletter_items(session: Session, user, items: list) -> list:
     return [items[i] for i in order_news(news, signals)]
 
 
-def _news_tags(item, group_slugs: dict[int, str]) -> set[str]:
+def _news_tags(item, slugs: dict[int, str]) -> set[str]:
     facts = item.facts or {}
     if item.kind == "recall":
         names = [str(n).lower() for n in facts.get("drug_names", [])]
         return {f"ingredient:{n}" for n in names} | {f"name:{n}" for n in names}
-    if item.kind == "thread" and facts.get("group_id") in group_slugs:
-        return {f"group:{group_slugs[facts['group_id']]}"}
+    if item.kind == "thread" and facts.get("group_id") in slugs:
+        return {f"group:{slugs[facts['group_id']]}"}
     if item.kind == "article" and facts.get("center"):
         # A health center and its community group share a slug (pancreatic-cancer).
         return {f"center:{facts['center']}", f"group:{facts['center']}"}
