@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import Form, HiddenField
 from wtforms.validators import ValidationError
 
 from webapp.core import edit_conflicts
+from webapp.core.errors import FieldError
 
 
 class EmptyForm(FlaskForm):
@@ -43,3 +44,15 @@ class ShownVersionField(HiddenField):
             return None
         self.show(values)
         return edit_conflicts.conflict_message(what)
+
+
+def show_refusal(form: Form, error: FieldError, default: str | None = None) -> bool:
+    """Put a domain rule's refusal beside the field it names (or `default` when it names
+    none, or one this form does not have). False when there is no such field: the view then
+    says it another way (a flash message, another page)."""
+    name = error.field if error.field and error.field in form else default
+    if name is None or name not in form:
+        return False
+    # Before validation WTForms keeps a field's errors as a tuple: build a new list.
+    form[name].errors = [*form[name].errors, error.message]
+    return True

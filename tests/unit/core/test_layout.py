@@ -109,3 +109,40 @@ def test_nothing_is_wired_in_by_a_string():
     offenders = [str(p.relative_to(ROOT)) for p in [*WEBAPP.rglob("*.py"), *(ROOT / "templates").rglob("*.html")]
                  if pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def _area_model_imports(path: Path) -> set[str]:
+    """Every `webapp.blueprints.<area>.models` the module imports, at the top or inside a function."""
+    models = re.compile(r"webapp\.blueprints\.\w+\.models")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if models.fullmatch(alias.name)}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            found |= {name for name in names if models.fullmatch(name)}
+    return found
+
+
+def _other_areas_models(path: Path) -> set[str]:
+    own = path.relative_to(WEBAPP / "blueprints").parts[0]
+    return {name for name in _area_model_imports(path) if name.split(".")[2] != own}
+
+
+# The modules that gather what several areas have: they ask the areas (hooks and exported
+# functions), they never read another area's tables.
+CONSUMERS = ("personalisation/signals.py", "personalisation/today.py", "newsletter/compose.py", "main/sitemap.py",
+             "main/routes.py", "community/threads.py", "community/routes.py")
+
+
+def test_the_modules_that_gather_from_every_area_read_no_other_areas_tables():
+    offenders = {name: _other_areas_models(WEBAPP / "blueprints" / name) for name in CONSUMERS}
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_the_model_import_check_sees_imports_inside_functions(tmp_path):
+    """The check above must fail on the shape it replaced: a model import inside a function."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from webapp.blueprints.pills.models import Pill\n    from webapp.blueprints import drugs\n"
+                      "from webapp.blueprints.content import models\n")
+    assert _area_model_imports(sample) == {"webapp.blueprints.pills.models", "webapp.blueprints.content.models"}

@@ -68,3 +68,11 @@ def test_paginate_counts_all_and_returns_the_page_in_order():
     engine.dispose()
     assert page.total == 25 and page.pages == 3 and page.page == 2
     assert [row.id for row in page.items] == list(range(15, 5, -1))
+
+
+def test_site_search_results_are_a_page_of_hits():
+    from webapp.core.search.index import SearchResults
+
+    results = SearchResults(query="statin", items=["a", "b"], total=45, page=2, per_page=20)
+    assert isinstance(results, Page) and results.hits == ["a", "b"]
+    assert (results.pages, results.has_prev, results.has_next, results.first) == (3, True, True, 21)

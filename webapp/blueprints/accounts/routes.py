@@ -11,7 +11,7 @@ from webapp.blueprints.accounts import rules as accounts
 from webapp.blueprints.accounts.forms import ForgotPasswordForm, LoginForm, ResendVerificationForm, ResetPasswordForm, SignUpForm
 from webapp.blueprints.accounts.models import User
 from webapp.core import tokens
-from webapp.core.forms import EmptyForm
+from webapp.core.forms import EmptyForm, show_refusal
 from webapp.core.guards import member_page
 from webapp.core.links import site_url_for
 from webapp.core.mail import mailer
@@ -54,7 +54,7 @@ def signup():
         try:
             result = accounts.sign_up(db.session, data, _hash_method())
         except accounts.AccountError as exc:
-            getattr(form, exc.field or "email").errors.append(exc.message)
+            show_refusal(form, exc, "email")
         else:
             if result.created:
                 send_verification(result.user)

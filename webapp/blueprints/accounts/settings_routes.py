@@ -14,6 +14,7 @@ from webapp.blueprints.accounts.settings_forms import ChangeEmailForm, ChangePas
 from webapp.blueprints.personalisation import signals as personalisation
 from webapp.core import tokens
 from webapp.core.area import registry
+from webapp.core.forms import show_refusal
 from webapp.core.guards import member_page
 from webapp.core.links import site_url_for
 from webapp.core.mail import mailer
@@ -64,7 +65,7 @@ def change_password():
         try:
             accounts.change_password(current_user, form.current_password.data, form.new_password.data, _hash_method())
         except accounts.AccountError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+            show_refusal(form, exc)
         else:
             user = current_user._get_current_object()
             mailer.send(user.email, account_mail.password_changed(user.display_name), category="password-changed")
@@ -83,7 +84,7 @@ def change_email():
         try:
             new_email = accounts.change_email(db.session, current_user, form.current_password.data, form.new_email.data, _hash_method())
         except accounts.AccountError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+            show_refusal(form, exc)
         else:
             payload = {"uid": current_user.id, "new": new_email, "pw": tokens.fingerprint(current_user.password_hash)}
             token = tokens.make_token(current_app.config["SECRET_KEY"], "change-email", payload)

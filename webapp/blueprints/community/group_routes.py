@@ -20,7 +20,7 @@ from webapp.blueprints.community.routes import (
     viewer_posting_problem,
 )
 from webapp.blueprints.community.rules import CommunityError, is_moderator
-from webapp.core.forms import EmptyForm
+from webapp.core.forms import EmptyForm, show_refusal
 from webapp.core.guards import COMMUNITY_POST_LIMIT, member_page
 from webapp.core.links import site_url_for
 from webapp.core.paging import page_number
@@ -90,7 +90,7 @@ def invite(slug: str):
         if exc.field is None:
             flash(exc.message, "error")
             return redirect(url_for("community.group", slug=item.slug))
-        form.email.errors.append(exc.message)
+        show_refusal(form, exc, "email")
     if form.errors:
         return _render_group(item, form, 400)
     db.session.commit()
@@ -126,7 +126,7 @@ def new_group():
         try:
             item = groups.create_group(db.session, current_member(), data)
         except CommunityError as exc:
-            getattr(form, exc.field or "name").errors.append(exc.message)
+            show_refusal(form, exc, "name")
         else:
             db.session.commit()
             if item.status == "approved":

@@ -7,7 +7,9 @@ user or None).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -16,6 +18,7 @@ from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community.models import CommunityGroup, CommunityMembership, CommunityThread, CommunityWatch
 from webapp.blueprints.community.moderation.standing import check_may_post
 from webapp.blueprints.community.rules import CommunityError, is_moderator
+from webapp.core.area import Card, Link, SitemapEntry
 from webapp.core.slugs import slugify
 
 SLUG_MAX = 70
@@ -177,3 +180,53 @@ def create_group(session: Session, owner: User, data: NewGroup) -> CommunityGrou
     session.add(CommunityMembership(group_id=group.id, user_id=owner.id))
     session.flush()
     return group
+
+
+# ---------------------------------------------------------------- what other areas ask for
+# (declared in hooks.py: the sitemap, "Today on HealthDesk", a member's signals)
+
+# Which conditions each group is about, so a saved medicine can lead to a group.
+GROUP_CONDITIONS = {
+    "diabetes": {"type-2-diabetes", "type-1-diabetes"},
+    "heart-health": {"hypertension", "high-cholesterol", "heart-failure", "atrial-fibrillation", "angina",
+                     "heart-attack", "heart-attack-prevention", "stroke-prevention", "blood-clots", "high-triglycerides"},
+    "mental-health": {"depression", "anxiety", "bipolar-disorder", "schizophrenia", "adhd", "insomnia",
+                      "obsessive-compulsive-disorder", "panic-disorder"},
+    "pancreatic-cancer": {"pancreatic-neuroendocrine-tumors", "pancreatic-cancer", "carcinoid-syndrome"},
+    "chronic-pain": {"pain", "osteoarthritis", "rheumatoid-arthritis", "neuropathic-pain", "migraine", "fibromyalgia", "joint-pain"},
+    "asthma-allergies": {"asthma", "allergies", "copd"},
+}
+
+_PUBLIC = and_(CommunityGroup.status == "approved", CommunityGroup.visibility == "public")
+
+
+def sitemap_pages(session: Session) -> Iterator[SitemapEntry]:
+    """The public approved groups' pages."""
+    for slug in session.execute(select(CommunityGroup.slug).where(_PUBLIC).order_by(CommunityGroup.slug)).scalars():
+        yield SitemapEntry("community.group", {"slug": slug})
+
+
+def today_cards(session: Session, link: Link, now: datetime) -> list[Card]:
+    """The public approved groups, tagged with the conditions they are about."""
+    cards = []
+    for group in session.execute(select(CommunityGroup).where(_PUBLIC)).scalars():
+        tags = {f"group:{group.slug}"} | {f"condition:{c}" for c in GROUP_CONDITIONS.get(group.slug, ())}
+        cards.append(Card("group", group.slug, group.name, link("community.group", slug=group.slug), group.description[:200], frozenset(tags)))
+    return cards
+
+
+def member_groups(session: Session, user_id: int) -> tuple[tuple[str, str], ...]:
+    """(slug, name) of the groups the member joined, by name."""
+    rows = session.execute(
+        select(CommunityGroup.slug, CommunityGroup.name).join(CommunityMembership, CommunityMembership.group_id == CommunityGroup.id)
+        .where(CommunityMembership.user_id == user_id).order_by(CommunityGroup.name)
+    )
+    return tuple((slug, name) for slug, name in rows)
+
+
+def group_slugs(session: Session, ids: Iterable) -> dict[int, str]:
+    """The slug of each of these group ids (anything that is not an id left out)."""
+    ids = {i for i in ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    return dict(session.execute(select(CommunityGroup.id, CommunityGroup.slug).where(CommunityGroup.id.in_(ids))).all())

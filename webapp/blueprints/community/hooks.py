@@ -1,6 +1,6 @@
 """Community (groups, questions and answers, moderation): how the area plugs in."""
 
-from webapp.blueprints.community import commands, export, group_routes, models, notifications, routes, seed
+from webapp.blueprints.community import commands, export, group_routes, groups, models, notifications, routes, seed, threads
 from webapp.blueprints.community.moderation import routes as moderation_routes
 from webapp.core.area import Area
 from webapp.extensions import db
@@ -23,4 +23,9 @@ AREA = Area(
     export_sections=(("community", export.export_section),),
     header_counters=(("Notifications", "community.notifications", unread_notifications),),
     cli=commands.register,
+    sitemap_start_pages=("community.index", "community.second_opinion"),
+    sitemap_pages=(groups.sitemap_pages,),
+    sitemap_sections=(threads.SITEMAP_SECTION,),
+    today_cards=(groups.today_cards,),
+    today_fresh_cards=(threads.today_cards,),  # threads move fast: read on every request
 )

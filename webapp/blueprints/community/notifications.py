@@ -4,15 +4,25 @@ preference, by email through the outbox; and watching a thread, which is asking 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from webapp.blueprints.accounts.models import User
-from webapp.blueprints.community.models import CommunityNotification, CommunityPost, CommunityStanding, CommunityThread, CommunityWatch
+from webapp.blueprints.community.models import (
+    CommunityGroup,
+    CommunityMembership,
+    CommunityNotification,
+    CommunityPost,
+    CommunityStanding,
+    CommunityThread,
+    CommunityWatch,
+)
 from webapp.blueprints.community.moderation.standing import standing_row
-from webapp.blueprints.community.threads import can_read_thread
+from webapp.blueprints.community.threads import can_read_thread, readable_threads_clause
+from webapp.core.area import Link, change_summary
 from webapp.core.mail import outbox
 from webapp.core.paging import Page, paginate
 
@@ -139,3 +149,40 @@ def set_watch(session: Session, thread: CommunityThread, user: User, watch: bool
     elif not watch and row is not None:
         session.delete(row)
     session.flush()
+
+
+# ---------------------------------------------------------------- what other areas ask for
+# (personalisation's "Today on HealthDesk": new answers to the member come first)
+
+@dataclass(frozen=True)
+class UnreadAnswer:
+    key: str
+    thread_title: str
+    group_name: str
+    url: str
+    created_at: datetime
+
+
+def unread_answers(session: Session, user_id: int, link: Link, limit: int = 10) -> list[UnreadAnswer]:
+    """The member's newest unread notifications, on threads they may read today: one who
+    left a private group no longer sees its thread titles, even on notices from before."""
+    rows = session.execute(
+        select(CommunityNotification, CommunityThread.title, CommunityGroup.name)
+        .join(CommunityThread, CommunityThread.id == CommunityNotification.thread_id)
+        .join(CommunityGroup, CommunityGroup.id == CommunityThread.group_id)
+        .where(CommunityNotification.user_id == user_id, CommunityNotification.read_at.is_(None),
+               readable_threads_clause(session.get(User, user_id)))
+        .order_by(CommunityNotification.created_at.desc()).limit(limit)
+    )
+    return [UnreadAnswer(f"note-{note.id}", title, group, link("community.notifications"), note.created_at)
+            for note, title, group in rows]
+
+
+def signals_fingerprint(user_id) -> list:
+    """Scalar subqueries that change when the member joins or leaves a group or gets or reads
+    a notification (personalisation reuses a member's cards while they stay the same)."""
+    return [
+        change_summary(CommunityMembership.id, CommunityMembership.id, CommunityMembership.user_id == user_id),
+        change_summary(CommunityNotification.id, CommunityNotification.id,
+                       CommunityNotification.user_id == user_id, CommunityNotification.read_at.is_(None)),
+    ]

@@ -33,7 +33,8 @@ from webapp.blueprints.community.moderation import actions as moderation
 from webapp.blueprints.community.moderation.standing import now, posting_problem
 from webapp.blueprints.community.rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator
 from webapp.blueprints.community.threads import search_threads
-from webapp.core.forms import EmptyForm
+from webapp.blueprints.content import feeds as content_feeds
+from webapp.core.forms import EmptyForm, show_refusal
 from webapp.core.guards import COMMUNITY_POST_LIMIT, member_page
 from webapp.core.links import site_url_for
 from webapp.core.paging import page_number
@@ -191,7 +192,7 @@ def _refused(item: CommunityThread, text: str | None, exc: CommunityError, form=
     if exc.status == 404 or not groups.can_read_group(db.session, item.group, current_user):
         abort(404)
     if exc.status == 400 and form is not None and threads.can_read_thread(db.session, item, current_user):
-        getattr(form, exc.field or "body").errors.append(exc.message)
+        show_refusal(form, exc, "body")
         return _render_thread(item, form, 400)
     return render_template("community/post_refused.html", thread=item, message=exc.message, text=text or "",
                            readable=threads.can_read_thread(db.session, item, current_user)), exc.status
@@ -248,7 +249,7 @@ def edit(post_id: int):
                 posting.edit_post(db.session, current_member(), post, form.body.data or "", form.title.data if post.is_question else None)
             except CommunityError as exc:
                 db.session.rollback()
-                getattr(form, exc.field or "body").errors.append(exc.message)
+                show_refusal(form, exc, "body")
             else:
                 db.session.commit()
                 flash("Your changes are saved.", "success")
@@ -314,9 +315,7 @@ def report(post_id: int):
             moderation.report_post(db.session, current_member(), post, form.reason.data, form.note.data or "")
         except CommunityError as exc:
             db.session.rollback()
-            if exc.field:
-                getattr(form, exc.field).errors.append(exc.message)
-            else:
+            if not show_refusal(form, exc):
                 flash(exc.message, "info" if exc.status == 409 else "error")
                 return redirect(_at_post(post))
         else:
@@ -349,11 +348,10 @@ def ask():
             result = posting.ask_question(db.session, current_member(), data, thread_url)
         except CommunityError as exc:
             db.session.rollback()
-            target = {"drug": form.drug, "group": form.group, "tags": form.tags, "title": form.title}.get(exc.field or "", form.body)
             if exc.field is None:
                 flash(exc.message, "error")
             else:
-                target.errors.append(exc.message)
+                show_refusal(form, exc, "body")
         else:
             db.session.commit()
             _posted_message(result, "question")
@@ -413,5 +411,5 @@ def search():
 @bp.route("/second-opinion")
 def second_opinion():
     page = threads.second_opinion(db.session, page_number(request.args.get("page")))
-    articles = threads.expert_perspective_articles(db.session) if page.page == 1 else []
+    articles = content_feeds.expert_perspective_articles(db.session) if page.page == 1 else []
     return render_template("community/second_opinion.html", page=page, articles=articles)

@@ -1,5 +1,5 @@
 """Reading the community: who may read a thread, the lists of threads, the thread page as it
-is shown to one viewer (bylines, placeholders, the order of answers), Second Opinion, and the
+is shown to one viewer (bylines, placeholders, the order of answers), Second Opinion, the
 threads' entries in the shared site search (kept in step by posting.py and moderation.py).
 
 The viewer is a User row, an anonymous user or None.
@@ -7,15 +7,18 @@ The viewer is a User row, an anonymous user or None.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.blueprints.community.groups import can_read_group, readable_groups_clause
 from webapp.blueprints.community.models import CommunityGroup, CommunityPost, CommunityThread, CommunityVote
 from webapp.blueprints.community.rules import can_see_post_body, is_expert, is_moderator
 from webapp.core import markdown_safe
+from webapp.core.area import Card, FeedItem, Link, NewsLink, SitemapEntry, SitemapSection, day, first_link, words_match
 from webapp.core.paging import PER_PAGE, Page, paginate
 from webapp.core.search import index as site_search
 
@@ -193,27 +196,6 @@ def second_opinion(session: Session, page: int) -> Page:
     return paginate(session, stmt, page, per_page=10)
 
 
-@dataclass(frozen=True)
-class PerspectiveArticle:
-    title: str
-    summary: str
-    center_slug: str
-    slug: str
-    reviewer: str
-    is_sample: bool
-
-
-def expert_perspective_articles(session: Session, limit: int = 20) -> list[PerspectiveArticle]:
-    """Health-center articles of kind "expert perspective"."""
-    from webapp.blueprints.content.models import Article, HealthCenter
-
-    rows = session.execute(
-        select(Article, HealthCenter.slug).join(HealthCenter, HealthCenter.id == Article.center_id)
-        .where(Article.kind == "expert-perspective").order_by(Article.updated_on.desc(), Article.id.desc()).limit(limit)
-    ).all()
-    return [PerspectiveArticle(a.title, a.summary, center, a.slug, a.reviewer, bool(a.is_sample)) for a, center in rows]
-
-
 # ---------------------------------------------------------------- the site search
 
 
@@ -263,3 +245,62 @@ def reindex_all(session: Session) -> int:
         sync_search(session, thread)
     site_search.remove_kind(session, SEARCH_KIND, keep={str(t.id) for t in threads})
     return len(site_search.indexed_keys(session, SEARCH_KIND))
+
+
+# ---------------------------------------------------------------- what other areas ask for
+# (declared in hooks.py: the sitemap, "Today on HealthDesk", the newsletter)
+
+THREAD_WINDOW = timedelta(days=60)  # threads quieter than this make no home-page card
+NEWSLETTER_THREADS = 5              # threads in one newsletter issue
+
+
+def _public_threads():
+    return visible_threads_stmt(None).with_only_columns(CommunityThread.id, CommunityThread.last_activity_at)
+
+
+def _sitemap_count(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(_public_threads().subquery())).scalar_one()
+
+
+def _sitemap_entries(session: Session, offset: int, limit: int) -> list[SitemapEntry]:
+    rows = session.execute(_public_threads().order_by(CommunityThread.id).offset(offset).limit(limit)).all()
+    return [SitemapEntry("community.thread", {"thread_id": thread_id}, day(changed)) for thread_id, changed in rows]
+
+
+SITEMAP_SECTION = SitemapSection("threads", _sitemap_count, _sitemap_entries)
+
+
+def today_cards(session: Session, link: Link, now: datetime) -> list[Card]:
+    """The public threads active lately, newest activity first (read fresh: they move fast)."""
+    rows = session.execute(
+        select(CommunityThread, CommunityGroup.slug)
+        .join(CommunityGroup, CommunityGroup.id == CommunityThread.group_id)
+        .where(CommunityThread.status == "visible", CommunityGroup.status == "approved",
+               CommunityGroup.visibility == "public", CommunityThread.last_activity_at >= now - THREAD_WINDOW)
+        .order_by(CommunityThread.last_activity_at.desc()).limit(100)
+    )
+    cards = []
+    for thread, group_slug in rows:
+        tags = {f"group:{group_slug}"} | ({f"drug:{thread.drug_slug}"} if thread.drug_slug else set())
+        cards.append(Card("thread", str(thread.id), thread.title, link("community.thread", thread_id=thread.id), "",
+                          frozenset(tags), published_at=thread.last_activity_at))
+    return cards
+
+
+def top_threads_since(session: Session, since: datetime, link: NewsLink, *, group_words: Iterable[str] = ()) -> list[FeedItem]:
+    """For a newsletter issue: the public threads started since then with the most answers,
+    in groups named by any of `group_words` (every public group when none)."""
+    stmt = (select(CommunityThread, CommunityGroup).join(CommunityGroup, CommunityThread.group_id == CommunityGroup.id)
+            .where(CommunityThread.created_at >= since, CommunityThread.status == "visible",
+                   CommunityGroup.status == "approved", CommunityGroup.visibility == "public")
+            .order_by(CommunityThread.answer_count.desc(), CommunityThread.last_activity_at.desc(), CommunityThread.id)
+            .limit(NEWSLETTER_THREADS))
+    if group_words:
+        stmt = stmt.where(words_match(CommunityGroup.slug + " " + CommunityGroup.name, group_words))
+    items = []
+    for thread, group in session.execute(stmt):
+        url = first_link(link, [("community.thread", {"thread_id": thread.id}), ("community.index", {})])
+        answers = "1 answer" if thread.answer_count == 1 else f"{thread.answer_count} answers"
+        items.append(FeedItem(f"thread:{thread.id}", "thread", "From the community", thread.title,
+                              f"{answers} in {group.name}.", url, {"group_id": group.id}))
+    return items

@@ -3,4 +3,4 @@
 from webapp.blueprints.main import routes
 from webapp.core.area import Area
 
-AREA = Area(name="main", blueprints=(routes.bp,))
+AREA = Area(name="main", blueprints=(routes.bp,), sitemap_start_pages=("main.index",))

@@ -9,6 +9,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from webapp.blueprints.main import sitemap
 from webapp.blueprints.main.forms import FontSizeForm
 from webapp.blueprints.personalisation.today import reader_cache_key, today_for_reader
+from webapp.core.area import registry
 from webapp.core.page_cache import cacheable_request, cached_render
 from webapp.extensions import db
 from webapp.security import is_safe_next
@@ -73,14 +74,14 @@ XML_HEADERS = {"Content-Type": "application/xml; charset=utf-8", "Cache-Control"
 @bp.route("/sitemap.xml")
 def sitemap_index():
     site = current_app.config["SITE_URL"].rstrip("/")
-    names = sitemap.sections(db.session, set(current_app.view_functions))
+    names = sitemap.sections(db.session, registry())
     urls = [site + url_for("main.sitemap_section", name=name) for name in names]
     return render_template("main/sitemap_index.xml", urls=urls), 200, XML_HEADERS
 
 
 @bp.route("/sitemap-<name>.xml")
 def sitemap_section(name: str):
-    entries = sitemap.section_entries(db.session, set(current_app.view_functions), name)
+    entries = sitemap.section_entries(db.session, registry(), name)
     if entries is None:
         abort(404)
     site = current_app.config["SITE_URL"].rstrip("/")

@@ -19,4 +19,7 @@ AREA = Area(
     export_sections=(("my_medicine", export.export_section),),
     header_counters=(("Alerts", "mymeds.alerts", unread_alerts),),
     cli=commands.register,
+    # What other areas ask of My Medicine: its public tools for the sitemap (the newsletter's
+    # recalls and personalisation's saved medicines and alerts are in mymeds/feeds.py).
+    sitemap_start_pages=("mymeds.interaction_checker", "mymeds.recalls"),
 )

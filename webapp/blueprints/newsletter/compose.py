@@ -1,7 +1,8 @@
 """Compose a newsletter issue: what is new on a topic since a date, as plain text and HTML.
 
-Sources are small query functions, one per kind of content, each returning [] while the
-area it reads from (articles, recalls, community) does not exist yet. Links are made by a
+The items come from the areas that have them, through the functions those areas export
+(new articles from content, recalls from My Medicine, busy threads from the community);
+this module decides which of them make up each topic's issue. Links are made by a
 `link(endpoint, values)` function the caller passes in (the CLI builds absolute URLs from
 SITE_URL); it returns None for an endpoint the site does not have.
 """
@@ -9,123 +10,24 @@ SITE_URL); it returns None for an endpoint the site does not have.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from markupsafe import escape
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-Link = Callable[[str, dict], "str | None"]
+from webapp.blueprints.community.threads import top_threads_since
+from webapp.blueprints.content.feeds import articles_since
+from webapp.blueprints.mymeds.feeds import recalls_since
+from webapp.blueprints.personalisation.signals import order_newsletter_items
+from webapp.core.area import FeedItem, NewsLink, clip, first_link
 
-ARTICLE_LIMIT = 8
-RECALL_LIMIT = 10
-THREAD_LIMIT = 5
-RECALL_MAX_AGE = timedelta(days=90)
+Link = NewsLink
+Item = FeedItem  # one entry of an issue: key, kind, section, title, summary, url, facts
+_first_link = first_link
+
 CANCER_WORDS = ("cancer", "tumor", "tumour", "oncolog")
 CAREGIVING_WORDS = ("caregiv", "carer")
-
-
-@dataclass(frozen=True)
-class Item:
-    key: str        # unique across issues of a topic: "article:<slug>", "recall:<number>", "thread:<id>"
-    kind: str       # article | recall | thread
-    section: str    # the heading it is listed under
-    title: str
-    summary: str
-    url: str
-    # What personalisation may match on: a recall's drug names, a thread's group, an article's center.
-    facts: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Item:
-        return cls(**{name: data.get(name) for name in ("key", "kind", "section", "title", "summary", "url")},
-                   facts=dict(data.get("facts") or {}))
-
-
-def _first_link(link: Link, candidates: Iterable[tuple[str, dict]]) -> str:
-    for endpoint, values in candidates:
-        url = link(endpoint, values)
-        if url:
-            return url
-    return link("main.index", {}) or "/"
-
-
-def _words_match(column, words: Iterable[str]):
-    return or_(*[func.lower(column).contains(word) for word in words])
-
-
-def _clip(text: str, limit: int = 280) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-# --- sources -----------------------------------------------------------------------------
-
-def articles_since(session: Session, since: datetime, link: Link, *, center_words: Iterable[str] = (),
-                   exclude_center_words: Iterable[str] = (), text_words: Iterable[str] = ()) -> list[Item]:
-    from webapp.blueprints.content.models import Article, HealthCenter
-
-    stmt = (select(Article, HealthCenter).join(HealthCenter, Article.center_id == HealthCenter.id)
-            .where(Article.created_at >= since).order_by(Article.created_at.desc(), Article.id).limit(ARTICLE_LIMIT))
-    center_text = HealthCenter.name + " " + HealthCenter.topic + " " + HealthCenter.slug
-    if center_words:
-        stmt = stmt.where(_words_match(center_text, center_words))
-    if exclude_center_words:
-        stmt = stmt.where(~_words_match(center_text, exclude_center_words))
-    if text_words:
-        stmt = stmt.where(or_(_words_match(Article.title, text_words), _words_match(Article.summary, text_words)))
-    items = []
-    for article, center in session.execute(stmt):
-        url = _first_link(link, [("content.article", {"center_slug": center.slug, "article_slug": article.slug}),
-                                 ("content.center", {"slug": center.slug})])
-        items.append(Item(f"article:{article.slug}", "article", "New articles", article.title,
-                          _clip(article.summary), url, {"center": center.slug}))
-    return items
-
-
-def recalls_since(session: Session, since: datetime, link: Link) -> list[Item]:
-    from webapp.blueprints.mymeds.models import Recall
-
-    # New on our site since the date; a bulk import of old reports is not news.
-    recent = (since - RECALL_MAX_AGE).date()
-    stmt = (select(Recall)
-            .where(Recall.created_at >= since, or_(Recall.report_date.is_(None), Recall.report_date >= recent))
-            .order_by(Recall.classification, Recall.report_date.desc(), Recall.id).limit(RECALL_LIMIT))
-    items = []
-    for recall in session.execute(stmt).scalars():
-        # No public page per recall yet: My Medicine is where a reader checks their own medicines.
-        url = _first_link(link, [("mymeds.recall", {"recall_number": recall.recall_number}), ("mymeds.index", {})])
-        label = f"{recall.classification}: " if recall.classification else ""
-        title = _clip(f"{label}{recall.product_description}", 160) or f"Recall {recall.recall_number}"
-        summary = _clip(f"{recall.reason_for_recall} Recalled by {recall.recalling_firm}." if recall.recalling_firm
-                        else recall.reason_for_recall)
-        names = sorted({*(recall.generic_names or []), *(recall.brand_names or [])})
-        items.append(Item(f"recall:{recall.recall_number}", "recall", "Drug recalls", title, summary, url,
-                          {"drug_names": names}))
-    return items
-
-
-def top_threads_since(session: Session, since: datetime, link: Link, *, group_words: Iterable[str] = ()) -> list[Item]:
-    from webapp.blueprints.community.models import CommunityGroup, CommunityThread
-
-    stmt = (select(CommunityThread, CommunityGroup).join(CommunityGroup, CommunityThread.group_id == CommunityGroup.id)
-            .where(CommunityThread.created_at >= since, CommunityThread.status == "visible",
-                   CommunityGroup.status == "approved", CommunityGroup.visibility == "public")
-            .order_by(CommunityThread.answer_count.desc(), CommunityThread.last_activity_at.desc(), CommunityThread.id)
-            .limit(THREAD_LIMIT))
-    if group_words:
-        stmt = stmt.where(_words_match(CommunityGroup.slug + " " + CommunityGroup.name, group_words))
-    items = []
-    for thread, group in session.execute(stmt):
-        url = _first_link(link, [("community.thread", {"thread_id": thread.id}), ("community.index", {})])
-        answers = "1 answer" if thread.answer_count == 1 else f"{thread.answer_count} answers"
-        items.append(Item(f"thread:{thread.id}", "thread", "From the community", thread.title,
-                          f"{answers} in {group.name}.", url, {"group_id": group.id}))
-    return items
 
 
 # Which sources make up each topic's issue.
@@ -157,15 +59,13 @@ def compose(session: Session, topic_slug: str, since: datetime, link: Link, *, e
 def order_items(items: list[Item], user, session: Session | None = None) -> list[Item]:
     """The order one recipient sees.
 
-    Editorial (as composed) for visitors. For a member, the personalisation service ranks
-    the items when it exists (recalls of their saved medicines first, then their groups;
+    Editorial (as composed) for visitors. For a member, personalisation ranks
+    the items (recalls of their saved medicines first, then their groups;
     editorial again when they turned personalisation off), using each item's `facts`.
     `user` is the member's User, or None for a visitor.
     """
     if user is None or session is None:
         return list(items)
-    from webapp.blueprints.personalisation.signals import order_newsletter_items
-
     return order_newsletter_items(session, user, list(items))
 
 
@@ -173,7 +73,7 @@ def subject_for(topic_name: str, items: list[Item]) -> str:
     count = len(items)
     first = items[0].title if items else ""
     more = f" and {count - 1} more" if count > 1 else ""
-    return _clip(f"{topic_name}: {first}{more}", 180)
+    return clip(f"{topic_name}: {first}{more}", 180)
 
 
 @dataclass(frozen=True)

@@ -12,4 +12,5 @@ AREA = Area(
     # The newsletter mails the account's address: it follows an email change.
     email_change_hooks=(signup.follow_email_change,),
     cli=commands.register,
+    sitemap_start_pages=("newsletter.signup",),
 )

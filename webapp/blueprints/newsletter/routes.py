@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from webapp.blueprints.newsletter import signup as signup_service
 from webapp.blueprints.newsletter.forms import SignupForm, TopicsForm
 from webapp.core import tokens
+from webapp.core.forms import show_refusal
 from webapp.core.guards import member_page
 from webapp.core.links import site_url_for
 from webapp.core.mail import mailer
@@ -76,7 +77,7 @@ def signup():
         try:
             result = signup_service.sign_up(db.session, form.email.data, form.topics.data or [], now=_now(), user=user)
         except signup_service.NewsletterError as exc:
-            getattr(form, exc.field or "email").errors.append(exc.message)
+            show_refusal(form, exc, "email")
         else:
             if result.confirm_topics:
                 _send_confirmation(result.subscriber, result.confirm_topics, adding=result.adding_topics)

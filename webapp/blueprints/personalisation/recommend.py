@@ -3,7 +3,7 @@
 Pure: `recommend(signals, catalog, now)` takes plain values and returns plain values, the
 same output for the same input. Signals are what a member has told us (saved medicines,
 groups, newsletter topics, reading history they allowed, unread alerts and answers); the
-catalog is the content cards we could show, each tagged with what it is about
+catalog is the content cards we could show (core.feeds.Card), each tagged with what it is about
 ("ingredient:metformin", "condition:type-2-diabetes", "group:diabetes", ...).
 
 Rules, in order:
@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from webapp.core.area import Card  # the cards the areas offer (re-exported: recommend's callers build them)
 
 CARD_KINDS = ("alert", "answer", "article", "drug", "group", "thread")
 
@@ -68,18 +70,6 @@ class Answer:
     group_name: str
     url: str
     created_at: datetime
-
-
-@dataclass(frozen=True)
-class Card:
-    kind: str
-    key: str
-    title: str
-    url: str
-    summary: str = ""
-    tags: frozenset[str] = frozenset()
-    published_at: datetime | None = None
-    editorial_rank: int | None = None  # lower is picked first; None when not an editorial pick
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,10 @@ from flask import current_app, session, url_for
 from flask_login import current_user
 
 from webapp.blueprints.personalisation import signals as personalisation
+from webapp.core.area import registry
 from webapp.extensions import db
 
 VISITOR_SESSION_KEY = "reads"
-
-
-class _Link:
-    """url_for, plus which endpoints exist (an area's cards appear once its pages do)."""
-
-    def __init__(self):
-        self.endpoints = set(current_app.view_functions)
-
-    def __call__(self, endpoint: str, **values) -> str:
-        return url_for(endpoint, **values)
 
 
 def visitor_reads() -> list[tuple[str, str]]:
@@ -33,7 +24,9 @@ def today_for_reader(limit: int = 6) -> personalisation.Today:
     # A member's cards are personal: security.py makes any response that read current_user no-store.
     user_id = current_user.id if current_user.is_authenticated else None
     cache = current_app.extensions.setdefault("today_catalog", {})
-    return personalisation.today(db.session, user_id, visitor_reads(), _Link(), datetime.now(timezone.utc), limit=limit, cache=cache)
+    areas = registry()
+    return personalisation.today(db.session, user_id, visitor_reads(), url_for, datetime.now(timezone.utc), limit=limit,
+                                 cache=cache, cards=areas.today_cards, fresh_cards=areas.today_fresh_cards)
 
 
 def reader_cache_key() -> tuple:

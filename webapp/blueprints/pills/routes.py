@@ -12,6 +12,7 @@ from webapp.blueprints.pills import search as pill_search
 from webapp.blueprints.pills import svg as pill_svg
 from webapp.blueprints.pills import vocab
 from webapp.blueprints.pills.forms import PillSearchForm
+from webapp.core.forms import show_refusal
 from webapp.extensions import db
 
 bp = Blueprint("pills", __name__)
@@ -61,7 +62,7 @@ def index():
             query = pm.parse_query(form.imprint.data, [form.color.data or ""], form.shape.data, form.size_mm.data,
                                    form.score.data)
         except pm.QueryError as exc:
-            getattr(form, exc.field).errors = [*getattr(form, exc.field).errors, exc.message]
+            show_refusal(form, exc)
         else:
             page = pill_search.search(db.session, query, page_number)
     args = {name: request.args.get(name, "") for name in SEARCH_FIELDS if request.args.get(name, "").strip()}

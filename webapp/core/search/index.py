@@ -47,15 +47,16 @@ then are the sentinels turned into ``<mark>``: the result is safe HTML whatever 
 # ruff: noqa: S608
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+
+from webapp.core.paging import Page
 
 TABLE = "search_documents"
 FTS_TABLE = "search_documents_fts"
@@ -129,25 +130,15 @@ class SearchHit:
     rank: float
 
 
-@dataclass(frozen=True)
-class SearchResults:
+@dataclass(frozen=True, kw_only=True)
+class SearchResults(Page[SearchHit]):
+    """One page of hits (`hits` is the page's `items`), with the terms that were searched."""
+
     query: str  # the cleaned terms, space separated ("" when nothing searchable was given)
-    hits: list[SearchHit] = field(default_factory=list)
-    total: int = 0
-    page: int = 1
-    per_page: int = 20
 
     @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
+    def hits(self) -> Sequence[SearchHit]:
+        return self.items
 
 
 def install(connection: Connection) -> None:
@@ -225,7 +216,7 @@ def search(session: Session, query: str | None, kinds: Sequence[str] | None = No
     page = min(max(int(page), 1), MAX_PAGE)
     cleaned = " ".join(terms)
     if not terms:
-        return SearchResults(query=cleaned, page=page, per_page=per_page)
+        return SearchResults(query=cleaned, items=[], total=0, page=page, per_page=per_page)
     kinds = [k for k in (kinds or []) if k]
     run = _search_postgres if session.get_bind().dialect.name == "postgresql" else _search_sqlite
     total, rows = run(session, terms, "all", kinds, page, per_page)
@@ -235,7 +226,7 @@ def search(session: Session, query: str | None, kinds: Sequence[str] | None = No
         SearchHit(kind=kind, key=key, title=title, url=url, snippet=highlight(snippet or ""), rank=float(rank or 0.0))
         for kind, key, title, url, snippet, rank in rows
     ]
-    return SearchResults(query=cleaned, hits=hits, total=total, page=page, per_page=per_page)
+    return SearchResults(query=cleaned, items=hits, total=total, page=page, per_page=per_page)
 
 
 def highlight(marked: str) -> Markup:

@@ -20,7 +20,7 @@ from webapp.blueprints.community.routes import ACTION_LIMIT, bp, current_member,
 from webapp.blueprints.community.rules import CommunityError, is_moderator
 from webapp.blueprints.community.threads import question_post
 from webapp.blueprints.drugs import review_moderation
-from webapp.core.forms import EmptyForm
+from webapp.core.forms import EmptyForm, show_refusal
 from webapp.core.guards import member_page
 from webapp.core.paging import page_number, page_of
 from webapp.extensions import db, limiter
@@ -120,8 +120,7 @@ def moderate_action(post_id: int, action: str):
         message = _apply(action, me, post, form)
     except CommunityError as exc:
         db.session.rollback()
-        if action in forms and exc.field and hasattr(form, exc.field):
-            getattr(form, exc.field).errors.append(exc.message)
+        if action in forms and show_refusal(form, exc):
             return _render_moderate(post, 400, **{forms[action][0]: form})
         flash(exc.message, "error")
         return redirect(url_for("community.moderate_post", post_id=post.id))
