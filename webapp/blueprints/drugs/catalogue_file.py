@@ -38,7 +38,7 @@ COLUMNS = ("appl_no", "product_no", "appl_type", "sponsor", "brand_name", "activ
            "form", "route", "marketing_status", "te_code", "reference_drug")
 SOURCE = "U.S. Food and Drug Administration, Drugs@FDA data files"
 SOURCE_URL = "https://www.fda.gov/drugs/drug-approvals-and-databases/drugsfda-data-files"
-LICENCE = "U.S. Government public data (public domain); the openFDA copy is CC0 1.0"
+LICENCE = "U.S. Government data in the public domain; the openFDA copy is CC0 1.0"
 _SNAPSHOT_IN_SOURCE_MD = re.compile(r"snapshot\s+(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 _BREAKS = re.compile(r"[\t\r\n]+")
 
