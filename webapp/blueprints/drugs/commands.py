@@ -51,6 +51,13 @@ def import_drugsatfda(directory: Path) -> None:
             click.echo(f"  {count} × {reason} (e.g. {examples})")
     else:
         click.echo("Skipped 0 rows.")
+    try:
+        snapshot = catalogue_file.catalogue_info().snapshot.isoformat()
+    except catalogue_file.CatalogueFileError:
+        snapshot = "unknown"
+    # The pages take the source and date from the embedded copy's metadata, not from the database.
+    click.echo(f"Catalogue pages name the embedded copy's snapshot ({snapshot}); to show this release's date, "
+               "rebuild it: flask drugs build-catalogue DIR --snapshot-date YYYY-MM-DD.")
     click.echo(f"Done in {time.monotonic() - started:.1f} s.")
 
 
