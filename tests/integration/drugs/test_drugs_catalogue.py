@@ -201,3 +201,26 @@ def test_an_ingredient_without_products_has_no_page(client, catalogue):
         db.session.add(Ingredient(name="nothing sold"))
         db.session.commit()
     assert client.get("/drugs/substances/nothing-sold").status_code == 404
+
+
+def test_build_commands_write_the_embedded_files_and_refuse_bad_input(runner, tmp_path):
+    folder = write_folder(tmp_path / "fda")
+    out = tmp_path / "out"
+    result = runner.invoke(args=["drugs", "build-catalogue", str(folder), "--snapshot-date", "2024-05-01", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 10 products (snapshot 2024-05-01)" in result.output and "Skipped 3 rows" in result.output
+    first = (out / catalogue_file.PRODUCTS_NAME).read_bytes()
+    assert runner.invoke(args=["drugs", "build-catalogue", str(folder), "--snapshot-date", "2024-05-01",
+                               "--output", str(out)]).exit_code == 0
+    assert (out / catalogue_file.PRODUCTS_NAME).read_bytes() == first
+    bad_date = runner.invoke(args=["drugs", "build-catalogue", str(folder), "--snapshot-date", "May 2024", "--output", str(out)])
+    assert bad_date.exit_code != 0 and "YYYY-MM-DD" in bad_date.output
+    no_date = runner.invoke(args=["drugs", "build-catalogue", str(folder), "--output", str(out)])
+    assert no_date.exit_code != 0 and "--snapshot-date" in no_date.output
+    uses = tmp_path / "indications.tsv"
+    uses.write_text("rxnorm_id\tdisease_cui\tn_labels\texpert\tcrowd\tdisease_mesh_name\trxnorm_name\n"
+                    "1\tC1\t1\t1\t0\tHeartburn\tEsomeprazole\n", encoding="utf-8")
+    built = runner.invoke(args=["drugs", "build-indications", str(uses), "--output", str(out)])
+    assert built.exit_code == 0 and "Wrote 1 uses" in built.output
+    missing = runner.invoke(args=["drugs", "build-indications", str(tmp_path / "none.tsv"), "--output", str(out)])
+    assert missing.exit_code != 0 and "cannot be read" in missing.output
