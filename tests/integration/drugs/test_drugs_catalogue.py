@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration.drugs_helpers import APPLICATIONS, LOOKUP, PRODUCTS, STATUS, sample_data_dir
-from webapp.blueprints.drugs import catalogue_file
 from webapp.blueprints.drugs import loader as drug_loader
+from webapp.blueprints.drugs.catalogue import embedded
 from webapp.blueprints.drugs.models import Ingredient, Product
 from webapp.blueprints.mymeds.knowledge import KnowledgeBase, Rule, Source
 from webapp.blueprints.mymeds.models import SavedMedicine
@@ -44,18 +44,18 @@ def write_folder(folder):
 
 
 @pytest.fixture
-def embedded(tmp_path):
+def catalogue_dir(tmp_path):
     """A small embedded catalogue built from the folder above, as `flask drugs build-catalogue` does."""
     target = tmp_path / "catalogue"
-    catalogue_file.build_from_directory(write_folder(tmp_path / "fda"), SNAPSHOT, target)
+    embedded.build_from_directory(write_folder(tmp_path / "fda"), SNAPSHOT, target)
     return target
 
 
 @pytest.fixture
-def catalogue(app, tmp_path, embedded):
+def catalogue(app, tmp_path, catalogue_dir):
     with app.app_context():
         drug_loader.load(db.session, sample_data_dir(tmp_path))
-        catalogue_file.seed(db.session, lambda _m: None, folder=embedded)
+        embedded.seed(db.session, lambda _m: None, folder=catalogue_dir)
         db.session.commit()
         db.session.remove()
     return app
@@ -74,17 +74,17 @@ def counts() -> dict[str, int]:
             for t in (Product.__table__, Ingredient.__table__)}
 
 
-def test_seed_loads_the_embedded_catalogue_once_with_progress(app, tmp_path, embedded):
+def test_seed_loads_the_embedded_catalogue_once_with_progress(app, tmp_path, catalogue_dir):
     with app.app_context():
         drug_loader.load(db.session, sample_data_dir(tmp_path))
         messages: list[str] = []
-        first = catalogue_file.seed(db.session, messages.append, folder=embedded)
+        first = embedded.seed(db.session, messages.append, folder=catalogue_dir)
         db.session.commit()
         assert first.inserted == 10 and first.linked_to_monograph > 0
         assert any("10 products from the 2019-07-02 snapshot" in m for m in messages)
         assert any("inserted 10/10 new products" in m for m in messages)
         after_first = counts()
-        again = catalogue_file.seed(db.session, lambda _m: None, folder=embedded)
+        again = embedded.seed(db.session, lambda _m: None, folder=catalogue_dir)
         db.session.commit()
         assert (again.inserted, again.updated, again.unchanged) == (0, 0, 10)
         assert counts() == after_first
@@ -92,12 +92,12 @@ def test_seed_loads_the_embedded_catalogue_once_with_progress(app, tmp_path, emb
         assert lipitor.drug.slug == "atorvastatin" and lipitor.sponsor == "PFIZER IRELAND"
 
 
-def test_seed_leaves_a_newer_imported_release_alone(app, tmp_path, embedded):
+def test_seed_leaves_a_newer_imported_release_alone(app, tmp_path, catalogue_dir):
     with app.app_context():
         db.session.add(Product(appl_no="999999", product_no="001", brand_name="NEWER DRUG", slug="newer-drug"))
         db.session.commit()
         messages: list[str] = []
-        assert catalogue_file.seed(db.session, messages.append, folder=embedded) is None
+        assert embedded.seed(db.session, messages.append, folder=catalogue_dir) is None
         assert db.session.execute(select(func.count()).select_from(Product)).scalar_one() == 1
         assert any("newer release" in m for m in messages)
 
@@ -209,10 +209,10 @@ def test_build_commands_write_the_embedded_files_and_refuse_bad_input(runner, tm
     result = runner.invoke(args=["drugs", "build-catalogue", str(folder), "--snapshot-date", "2024-05-01", "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert "Wrote 10 products (snapshot 2024-05-01)" in result.output and "Skipped 3 rows" in result.output
-    first = (out / catalogue_file.PRODUCTS_NAME).read_bytes()
+    first = (out / embedded.PRODUCTS_NAME).read_bytes()
     assert runner.invoke(args=["drugs", "build-catalogue", str(folder), "--snapshot-date", "2024-05-01",
                                "--output", str(out)]).exit_code == 0
-    assert (out / catalogue_file.PRODUCTS_NAME).read_bytes() == first
+    assert (out / embedded.PRODUCTS_NAME).read_bytes() == first
     bad_date = runner.invoke(args=["drugs", "build-catalogue", str(folder), "--snapshot-date", "May 2024", "--output", str(out)])
     assert bad_date.exit_code != 0 and "YYYY-MM-DD" in bad_date.output
     no_date = runner.invoke(args=["drugs", "build-catalogue", str(folder), "--output", str(out)])

@@ -282,8 +282,8 @@ def _database_url(tmp_path_factory):
 def site(tmp_path_factory):
     from webapp.blueprints.community.models import CommunityGroup, CommunityNotification, CommunityPost, CommunityStanding, CommunityThread
     from webapp.blueprints.content.models import Article, HealthCenter
+    from webapp.blueprints.drugs.catalogue.substances import substance_slug
     from webapp.blueprints.drugs.models import Condition, Drug, Ingredient, Product, ProductIngredient, Review, drug_ingredients
-    from webapp.blueprints.drugs.substances import substance_slug
     from webapp.blueprints.mymeds.models import MedProfile, Recall, SavedMedicine
     from webapp.blueprints.newsletter import signup as newsletter_signup
     from webapp.blueprints.newsletter.models import NewsletterSubscriber

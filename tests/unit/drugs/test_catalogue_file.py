@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.integration.drugs_helpers import DRUGSATFDA, SHARED, write_drugsatfda
-from webapp.blueprints.drugs import catalogue_file, drugsatfda_import, indications
-from webapp.blueprints.drugs.catalogue_file import CatalogueFileError
+from webapp.blueprints.drugs import drugsatfda_import
+from webapp.blueprints.drugs.catalogue import embedded, labeled_uses
+from webapp.blueprints.drugs.catalogue.embedded import CatalogueFileError
+from webapp.blueprints.drugs.catalogue.labeled_uses import IndicationsFileError, Use
 from webapp.blueprints.drugs.drugsatfda_import import ImportReport
-from webapp.blueprints.drugs.indications import IndicationsFileError, Use
 
-EMBEDDED = Path(catalogue_file.CATALOGUE_DIR)
+EMBEDDED = Path(embedded.CATALOGUE_DIR)
 LABELEDIN = SHARED / "data" / "drug-indications" / "labeledin_indications.tsv"
 
 
@@ -38,7 +39,7 @@ PRODUCTS = {
 
 
 def test_products_round_trip_through_the_file():
-    back = catalogue_file.decode_products(catalogue_file.encode_products(PRODUCTS))
+    back = embedded.decode_products(embedded.encode_products(PRODUCTS))
     assert back == PRODUCTS
     assert list(back) == sorted(PRODUCTS)  # sorted by application and product number
 
@@ -46,18 +47,18 @@ def test_products_round_trip_through_the_file():
 def test_the_same_products_give_the_same_bytes_in_any_order():
     items = list(PRODUCTS.items())
     random.Random(7).shuffle(items)
-    assert catalogue_file.encode_products(dict(items)) == catalogue_file.encode_products(PRODUCTS)
+    assert embedded.encode_products(dict(items)) == embedded.encode_products(PRODUCTS)
 
 
 def test_tabs_and_line_breaks_inside_a_value_cannot_break_a_row():
     odd = {("000001", "001"): product("000001", "001", "TWO\tWORDS", sponsor="LINE\r\nBREAK")}
-    back = catalogue_file.decode_products(catalogue_file.encode_products(odd))
+    back = embedded.decode_products(embedded.encode_products(odd))
     assert back[("000001", "001")]["brand_name"] == "TWO WORDS"
     assert back[("000001", "001")]["sponsor"] == "LINE BREAK"
 
 
 def test_limit_keeps_the_first_products():
-    back = catalogue_file.decode_products(catalogue_file.encode_products(PRODUCTS), limit=2)
+    back = embedded.decode_products(embedded.encode_products(PRODUCTS), limit=2)
     assert list(back) == sorted(PRODUCTS)[:2]
 
 
@@ -65,7 +66,7 @@ def _gz(text: str) -> bytes:
     return gzip.compress(text.encode("utf-8"), mtime=0)
 
 
-HEADER = "\t".join(catalogue_file.COLUMNS)
+HEADER = "\t".join(embedded.COLUMNS)
 GOOD_ROW = "021153\t001\tNDA\tASTRAZENECA\tNEXIUM\tESOMEPRAZOLE MAGNESIUM\t20MG\tcapsule\toral\tprescription\tAB\t1"
 
 
@@ -79,44 +80,44 @@ GOOD_ROW = "021153\t001\tNDA\tASTRAZENECA\tNEXIUM\tESOMEPRAZOLE MAGNESIUM\t20MG\
 ])
 def test_a_damaged_catalogue_file_is_refused_with_its_line(raw, reason):
     with pytest.raises(CatalogueFileError, match=reason):
-        catalogue_file.decode_products(raw)
+        embedded.decode_products(raw)
 
 
 def test_building_twice_from_a_folder_gives_byte_identical_files(tmp_path):
     folder = write_drugsatfda(tmp_path / "fda")
-    info, report = catalogue_file.build_from_directory(folder, date(2024, 5, 1), tmp_path / "out1")
-    catalogue_file.build_from_directory(folder, date(2024, 5, 1), tmp_path / "out2")
-    for name in (catalogue_file.PRODUCTS_NAME, catalogue_file.METADATA_NAME):
+    info, report = embedded.build_from_directory(folder, date(2024, 5, 1), tmp_path / "out1")
+    embedded.build_from_directory(folder, date(2024, 5, 1), tmp_path / "out2")
+    for name in (embedded.PRODUCTS_NAME, embedded.METADATA_NAME):
         assert (tmp_path / "out1" / name).read_bytes() == (tmp_path / "out2" / name).read_bytes()
     assert info.products == 5 and sum(report.skipped.values()) == 3  # the folder's three bad rows
-    read_back = catalogue_file.catalogue_info(tmp_path / "out1")
+    read_back = embedded.catalogue_info(tmp_path / "out1")
     assert read_back.snapshot == date(2024, 5, 1) and "Drugs@FDA" in read_back.source
     # What the file holds is what the folder importer reads from the folder.
-    assert catalogue_file.read_products(tmp_path / "out1") == drugsatfda_import.read_catalogue(
+    assert embedded.read_products(tmp_path / "out1") == drugsatfda_import.read_catalogue(
         folder, ImportReport(), lambda _m: None)
 
 
 def test_the_snapshot_date_comes_from_source_md_or_must_be_given(tmp_path):
     folder = write_drugsatfda(tmp_path / "fda")
     with pytest.raises(CatalogueFileError, match="snapshot-date"):
-        catalogue_file.build_from_directory(folder, None, tmp_path / "out")
+        embedded.build_from_directory(folder, None, tmp_path / "out")
     (folder / "SOURCE.md").write_text("# Drugs@FDA data files (snapshot 2019-07-02)\n", encoding="utf-8")
-    info, _report = catalogue_file.build_from_directory(folder, None, tmp_path / "out")
+    info, _report = embedded.build_from_directory(folder, None, tmp_path / "out")
     assert info.snapshot == date(2019, 7, 2)
     with pytest.raises(CatalogueFileError, match="is not a folder"):
-        catalogue_file.build_from_directory(tmp_path / "nowhere", date(2019, 7, 2), tmp_path / "out")
+        embedded.build_from_directory(tmp_path / "nowhere", date(2019, 7, 2), tmp_path / "out")
 
 
 def test_the_committed_catalogue_says_where_it_comes_from():
-    info = catalogue_file.catalogue_info(EMBEDDED)
+    info = embedded.catalogue_info(EMBEDDED)
     assert info.snapshot == date(2019, 7, 2) and info.products == 39_473
     assert "Food and Drug Administration" in info.source and "public domain" in info.licence
 
 
 @pytest.mark.skipif(not DRUGSATFDA.is_dir(), reason=f"the Drugs@FDA files are not here ({SHARED} is absent)")
 def test_the_committed_catalogue_is_what_the_shared_files_build(tmp_path):
-    catalogue_file.build_from_directory(DRUGSATFDA, None, tmp_path)
-    for name in (catalogue_file.PRODUCTS_NAME, catalogue_file.METADATA_NAME):
+    embedded.build_from_directory(DRUGSATFDA, None, tmp_path)
+    for name in (embedded.PRODUCTS_NAME, embedded.METADATA_NAME):
         assert (tmp_path / name).read_bytes() == (EMBEDDED / name).read_bytes(), f"{name}: rebuild with flask drugs build-catalogue"
 
 
@@ -140,21 +141,21 @@ def _labeledin(tmp_path) -> Path:
 
 
 def test_only_well_supported_uses_are_kept_under_the_moiety(tmp_path):
-    facts = indications.read_labeledin(_labeledin(tmp_path))
+    facts = labeled_uses.read_labeledin(_labeledin(tmp_path))
     assert set(facts) == {"esomeprazole", "sennosides"}
     assert set(facts["esomeprazole"]) == {"Gastroesophageal Reflux", "Heartburn"}
 
 
 def test_uses_round_trip_and_rebuild_byte_identical(tmp_path):
     source = _labeledin(tmp_path)
-    indications.build(source, tmp_path / "a")
-    indications.build(source, tmp_path / "b")
-    for name in (indications.FACTS_NAME, indications.METADATA_NAME):
+    labeled_uses.build(source, tmp_path / "a")
+    labeled_uses.build(source, tmp_path / "b")
+    for name in (labeled_uses.FACTS_NAME, labeled_uses.METADATA_NAME):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-    assert indications.uses_for("esomeprazole", tmp_path / "a") == (
+    assert labeled_uses.uses_for("esomeprazole", tmp_path / "a") == (
         Use("Gastroesophageal Reflux", 1, True), Use("Heartburn", 2, False))  # expert-curated first
-    assert indications.uses_for("nothing", tmp_path / "a") == ()
-    assert indications.uses_for("esomeprazole", tmp_path / "empty") == ()  # no file: no uses, no error
+    assert labeled_uses.uses_for("nothing", tmp_path / "a") == ()
+    assert labeled_uses.uses_for("esomeprazole", tmp_path / "empty") == ()  # no file: no uses, no error
 
 
 @pytest.mark.parametrize("raw, reason", [
@@ -164,18 +165,18 @@ def test_uses_round_trip_and_rebuild_byte_identical(tmp_path):
 ])
 def test_a_damaged_uses_file_is_refused(raw, reason):
     with pytest.raises(IndicationsFileError, match=reason):
-        indications.decode(raw)
+        labeled_uses.decode(raw)
 
 
 def test_a_labeledin_file_without_its_columns_is_refused(tmp_path):
     path = tmp_path / "other.tsv"
     path.write_text("a\tb\n1\t2\n", encoding="utf-8")
     with pytest.raises(IndicationsFileError, match="missing columns"):
-        indications.read_labeledin(path)
+        labeled_uses.read_labeledin(path)
 
 
 @pytest.mark.skipif(not LABELEDIN.is_file(), reason=f"the LabeledIn file is not here ({SHARED} is absent)")
 def test_the_committed_uses_are_what_the_shared_file_builds(tmp_path):
-    indications.build(LABELEDIN, tmp_path)
-    for name in (indications.FACTS_NAME, indications.METADATA_NAME):
-        assert (tmp_path / name).read_bytes() == (indications.FOLDER / name).read_bytes()
+    labeled_uses.build(LABELEDIN, tmp_path)
+    for name in (labeled_uses.FACTS_NAME, labeled_uses.METADATA_NAME):
+        assert (tmp_path / name).read_bytes() == (labeled_uses.FOLDER / name).read_bytes()

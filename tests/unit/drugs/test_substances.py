@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.blueprints.drugs import substances
+from webapp.blueprints.drugs.catalogue import substances
 from webapp.blueprints.mymeds.knowledge import DrugClassInfo, KnowledgeBase, Rule, Source
 
 SOURCE = Source("A public list", "https://example.org/list")

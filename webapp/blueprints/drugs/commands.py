@@ -12,7 +12,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from webapp.blueprints.drugs import catalogue_file, drugsatfda_import, indications
+from webapp.blueprints.drugs import drugsatfda_import
+from webapp.blueprints.drugs.catalogue import embedded, labeled_uses
 from webapp.extensions import db
 
 drugs_cli = AppGroup("drugs", help="The drug reference's embedded data files.")
@@ -52,8 +53,8 @@ def import_drugsatfda(directory: Path) -> None:
     else:
         click.echo("Skipped 0 rows.")
     try:
-        snapshot = catalogue_file.catalogue_info().snapshot.isoformat()
-    except catalogue_file.CatalogueFileError:
+        snapshot = embedded.catalogue_info().snapshot.isoformat()
+    except embedded.CatalogueFileError:
         snapshot = "unknown"
     # The pages take the source and date from the embedded copy's metadata, not from the database.
     click.echo(f"Catalogue pages name the embedded copy's snapshot ({snapshot}); to show this release's date, "
@@ -73,14 +74,14 @@ def _snapshot(value: str | None) -> date | None:
 @drugs_cli.command("build-catalogue")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--snapshot-date", help="Date of the FDA release (YYYY-MM-DD); default: read from DIRECTORY/SOURCE.md.")
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=catalogue_file.CATALOGUE_DIR,
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=embedded.CATALOGUE_DIR,
               show_default=True, help="Folder to write drugsatfda.tsv.gz and drugsatfda.json into.")
 def build_catalogue(directory: Path, snapshot_date: str | None, output: Path) -> None:
     """Write the embedded catalogue `flask seed` loads from a Drugs@FDA folder (same input, same bytes)."""
     started = time.monotonic()
     try:
-        info, report = catalogue_file.build_from_directory(directory, _snapshot(snapshot_date), output, click.echo)
-    except catalogue_file.CatalogueFileError as exc:
+        info, report = embedded.build_from_directory(directory, _snapshot(snapshot_date), output, click.echo)
+    except embedded.CatalogueFileError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote {info.products} products (snapshot {info.snapshot.isoformat()}) to {output}.")
     if report.skipped:
@@ -91,12 +92,12 @@ def build_catalogue(directory: Path, snapshot_date: str | None, output: Path) ->
 
 @drugs_cli.command("build-indications")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=indications.FOLDER,
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=labeled_uses.FOLDER,
               show_default=True, help="Folder to write labeledin.tsv.gz and labeledin.json into.")
 def build_indications(source: Path, output: Path) -> None:
     """Write the embedded labeled uses from LabeledIn's indications.tsv (same input, same bytes)."""
     try:
-        count = indications.build(source, output, click.echo)
-    except indications.IndicationsFileError as exc:
+        count = labeled_uses.build(source, output, click.echo)
+    except labeled_uses.IndicationsFileError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote {count} uses to {output}.")

@@ -379,7 +379,7 @@ def import_directory(session: Session, directory: Path, progress: Callable[[str]
 def load_products(session: Session, products: dict[tuple[str, str], dict], report: ImportReport,
                   progress: Callable[[str], None] = lambda _m: None) -> None:
     """Upsert products as read_catalogue returns them, link them to monographs and update
-    the search keys: shared by the folder import and the embedded catalogue (catalogue_file)."""
+    the search keys: shared by the folder import and the embedded catalogue (catalogue/embedded.py)."""
     upsert_products(session, products, report, progress)
     progress("  linking products to monographs")
     report.linked_to_monograph = link_products_to_drugs(session)

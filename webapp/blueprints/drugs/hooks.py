@@ -3,13 +3,14 @@
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from webapp.blueprints.drugs import catalogue_file, commands, loader, models, reviews, routes
+from webapp.blueprints.drugs import commands, loader, models, reviews, routes
+from webapp.blueprints.drugs.catalogue import embedded
 from webapp.core.area import Area
 
 
 def seed_catalogue(session: Session, echo) -> None:
     # After the reference: loading products links them to the monographs just written.
-    catalogue_file.seed(session, echo, limit=current_app.config.get("DRUG_CATALOGUE_SEED_LIMIT"))
+    embedded.seed(session, echo, limit=current_app.config.get("DRUG_CATALOGUE_SEED_LIMIT"))
 
 
 AREA = Area(

@@ -10,7 +10,8 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.blueprints.api.params import ParamError, parse_page
 from webapp.blueprints.drugs import catalog as drug_catalog
-from webapp.blueprints.drugs import catalogue_file, indications, reviews, substances
+from webapp.blueprints.drugs import reviews
+from webapp.blueprints.drugs.catalogue import embedded, labeled_uses, substances
 from webapp.blueprints.drugs.forms import ReportForm, ReviewForm, SearchForm
 from webapp.blueprints.drugs.models import KIND_LABELS, Review
 from webapp.blueprints.mymeds.interaction_loader import knowledge_base
@@ -195,7 +196,7 @@ def _render_products(slug: str, products: list, selected=None):
     moieties = sorted({link.ingredient.name for p in ([selected] if selected else products) for link in p.ingredient_links})
     return render_template("drugs/product.html", title=title, slug=slug, products=products, selected=selected,
                            monographs=monographs, marketed=drug_catalog.marketed_label(products), moieties=moieties,
-                           catalogue=catalogue_file.catalogue_info())
+                           catalogue=embedded.catalogue_info())
 
 
 @bp.route("/drugs/substances/<slug>")
@@ -210,8 +211,8 @@ def substance(slug: str):
     page = substances.substance_page(db.session, ingredient)
     if page is None:
         abort(404)
-    return render_template("drugs/substance.html", page=page, uses=indications.uses_for(ingredient.name),
-                           uses_source=indications.source_info(), catalogue=catalogue_file.catalogue_info(),
+    return render_template("drugs/substance.html", page=page, uses=labeled_uses.uses_for(ingredient.name),
+                           uses_source=labeled_uses.source_info(), catalogue=embedded.catalogue_info(),
                            interactions=substances.interactions_for(knowledge_base(), ingredient.name),
                            interactions_url=url_for("mymeds.interaction_checker")
                            if _endpoint_exists("mymeds.interaction_checker") else None)

@@ -3,7 +3,7 @@
 Every active moiety of the Drugs@FDA catalogue (the `ingredients` rows its products link
 to) gets a page put together from data alone: the names it is sold under, its forms and
 strengths, prescription or over-the-counter status, the companies that hold the
-applications, the uses FDA labels state (indications.py) and its interaction rules. A
+applications, the uses FDA labels state (labeled_uses.py) and its interaction rules. A
 moiety that has its own monograph is sent there instead (monograph_for).
 """
 
