@@ -72,6 +72,8 @@ class Config:
     SECURE_COOKIES = False
     EMAIL_TOKEN_MAX_AGE = 60 * 60 * 24 * 3  # verification links: 3 days
     RESET_TOKEN_MAX_AGE = 60 * 60  # reset links: 1 hour
+    # How many products of the embedded Drugs@FDA catalogue `flask seed` loads (None: all).
+    DRUG_CATALOGUE_SEED_LIMIT: int | None = None
 
 
 class DevelopmentConfig(Config):
@@ -87,6 +89,9 @@ class TestConfig(Config):
     MAIL_LOG_IMMEDIATELY = False
     # A cheaper scrypt cost keeps the suite fast; production uses Werkzeug's default.
     PASSWORD_HASH_METHOD = "scrypt:16384:8:1"
+    # Tests that seed load a slice of the 39,473-product catalogue; the ones about the
+    # whole catalogue load it on purpose.
+    DRUG_CATALOGUE_SEED_LIMIT = 200
     REDIS_URL = None
     SITE_URL = "http://localhost"
 

@@ -282,7 +282,8 @@ def _database_url(tmp_path_factory):
 def site(tmp_path_factory):
     from webapp.blueprints.community.models import CommunityGroup, CommunityNotification, CommunityPost, CommunityStanding, CommunityThread
     from webapp.blueprints.content.models import Article, HealthCenter
-    from webapp.blueprints.drugs.models import Condition, Drug, Product, Review
+    from webapp.blueprints.drugs.catalogue.substances import substance_slug
+    from webapp.blueprints.drugs.models import Condition, Drug, Ingredient, Product, ProductIngredient, Review, drug_ingredients
     from webapp.blueprints.mymeds.models import MedProfile, Recall, SavedMedicine
     from webapp.blueprints.newsletter import signup as newsletter_signup
     from webapp.blueprints.newsletter.models import NewsletterSubscriber
@@ -366,6 +367,10 @@ def site(tmp_path_factory):
             ("*", "pill_id"): _first(select(Pill.id).order_by(Pill.id)),
             ("drugs.product", "key"): _first(select(Product.slug)) or "no-such-product",
             ("drugs.product_by_id", "key"): _first(select(Product.id)) or 999_999,
+            # A catalogue medicine without a monograph (one with a monograph redirects to it).
+            ("drugs.substance", "slug"): substance_slug(_first(
+                select(Ingredient.name).join(ProductIngredient).where(Ingredient.id.not_in(
+                    select(drug_ingredients.c.ingredient_id))).order_by(Ingredient.name)) or "no-such-substance"),
             ("*", "thread_id"): thread_id,
             ("*", "post_id"): question_post,
             ("community.best", "post_id"): answer_post,

@@ -125,6 +125,7 @@ class Result:
     summary: str = ""
     matched: str = ""  # shown as "matched Tylenol" when the name differs
     typo: bool = False
+    ingredients: list[str] = field(default_factory=list)  # a product's moieties (each has a page)
 
 
 _p = Product.__table__
@@ -196,7 +197,8 @@ def describe(session: Session, hits: list[drug_search.Hit], *, light: bool = Fal
             status = group_status(group["statuses"])
             results.append(Result("product", hit.target_key, group["name"], status,
                                   "FDA catalogue: " + MARKETING_STATUS_LABELS.get(status, status).lower(),
-                                  ", ".join(group["ingredients"]), [group["name"]], "", matched, hit.typo))
+                                  ", ".join(group["ingredients"]), [group["name"]], "", matched, hit.typo,
+                                  list(group["ingredients"])))
         elif hit.target_type == "condition":
             results.append(Result("condition", hit.target_key, hit.label, None, "Condition", matched=matched,
                                   typo=hit.typo))

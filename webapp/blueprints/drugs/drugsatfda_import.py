@@ -372,6 +372,14 @@ def import_directory(session: Session, directory: Path, progress: Callable[[str]
     """Load the catalogue from `directory`; the caller commits."""
     report = ImportReport()
     products = read_catalogue(Path(directory), report, progress)
+    load_products(session, products, report, progress)
+    return report
+
+
+def load_products(session: Session, products: dict[tuple[str, str], dict], report: ImportReport,
+                  progress: Callable[[str], None] = lambda _m: None) -> None:
+    """Upsert products as read_catalogue returns them, link them to monographs and update
+    the search keys: shared by the folder import and the embedded catalogue (catalogue/embedded.py)."""
     upsert_products(session, products, report, progress)
     progress("  linking products to monographs")
     report.linked_to_monograph = link_products_to_drugs(session)
@@ -379,4 +387,3 @@ def import_directory(session: Session, directory: Path, progress: Callable[[str]
     drug_search.sync_terms(session, ("product",), product_search_terms(session))
     drug_search.sync_typo_keys(session)
     session.flush()
-    return report

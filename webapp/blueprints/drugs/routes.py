@@ -11,8 +11,10 @@ from wtforms.fields.choices import SelectChoice
 from webapp.blueprints.api.params import ParamError, parse_page
 from webapp.blueprints.drugs import catalog as drug_catalog
 from webapp.blueprints.drugs import reviews
+from webapp.blueprints.drugs.catalogue import embedded, labeled_uses, substances
 from webapp.blueprints.drugs.forms import ReportForm, ReviewForm, SearchForm
 from webapp.blueprints.drugs.models import KIND_LABELS, Review
+from webapp.blueprints.mymeds.interaction_loader import knowledge_base
 from webapp.blueprints.pills.search import pills_for_drug
 from webapp.core.db_types import MAX_DATABASE_INT
 from webapp.core.forms import EmptyForm
@@ -58,9 +60,13 @@ def _result_url(result: drug_catalog.Result, external: bool = False) -> str:
     return url_for("drugs.condition", slug=result.slug, _external=external)
 
 
+def _substance_url(name: str) -> str:
+    return url_for("drugs.substance", slug=substances.substance_slug(name))
+
+
 @bp.app_context_processor
 def _helpers():
-    return {"drug_result_url": _result_url, "drug_kind_labels": KIND_LABELS}
+    return {"drug_result_url": _result_url, "drug_kind_labels": KIND_LABELS, "substance_url": _substance_url}
 
 
 def _page_asked() -> int:
@@ -187,8 +193,29 @@ def _render_products(slug: str, products: list, selected=None):
 
     title = display_name(products[0].brand_name)
     monographs = drug_catalog.monographs_for_products(db.session, [selected] if selected else products)
+    moieties = sorted({link.ingredient.name for p in ([selected] if selected else products) for link in p.ingredient_links})
     return render_template("drugs/product.html", title=title, slug=slug, products=products, selected=selected,
-                           monographs=monographs, marketed=drug_catalog.marketed_label(products))
+                           monographs=monographs, marketed=drug_catalog.marketed_label(products), moieties=moieties,
+                           catalogue=embedded.catalogue_info())
+
+
+@bp.route("/drugs/substances/<slug>")
+def substance(slug: str):
+    """A catalogue medicine without a written monograph; one with a monograph goes there."""
+    ingredient = substances.find_ingredient(db.session, slug)
+    if ingredient is None:
+        abort(404)
+    monograph = substances.monograph_for(db.session, ingredient.id)
+    if monograph is not None:
+        return redirect(url_for("drugs.detail", slug=monograph.slug))
+    page = substances.substance_page(db.session, ingredient)
+    if page is None:
+        abort(404)
+    return render_template("drugs/substance.html", page=page, uses=labeled_uses.uses_for(ingredient.name),
+                           uses_source=labeled_uses.source_info(), catalogue=embedded.catalogue_info(),
+                           interactions=substances.interactions_for(knowledge_base(), ingredient.name),
+                           interactions_url=url_for("mymeds.interaction_checker")
+                           if _endpoint_exists("mymeds.interaction_checker") else None)
 
 
 # --- reviews ------------------------------------------------------------------------------------------

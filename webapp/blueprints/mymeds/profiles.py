@@ -211,7 +211,7 @@ def _pill_source(session: Session, pill: Pill) -> SaveSource:
 
 
 def source_for(session: Session, kind: str, item_id: int) -> SaveSource | None:
-    """The drug, product or pill with this id, ready to save; None when it no longer exists."""
+    """The drug, product, pill or ingredient with this id, ready to save; None when it no longer exists."""
     if not valid_id(item_id):
         return None
     if kind == "drug":
@@ -223,6 +223,10 @@ def source_for(session: Session, kind: str, item_id: int) -> SaveSource | None:
     if kind == "pill":
         pill = session.get(Pill, item_id)
         return _pill_source(session, pill) if pill else None
+    if kind == "ingredient":  # a catalogue medicine's generated page (/drugs/substances/<slug>)
+        ingredient = session.get(Ingredient, item_id)
+        return SaveSource("ingredient", ingredient.id, name_slug(ingredient.name), ingredient.name.capitalize(),
+                          (ingredient.name,)) if ingredient else None
     return None
 
 

@@ -37,7 +37,7 @@ from webapp.security import no_store
 bp = Blueprint("mymeds", __name__)
 
 API_LIMIT = "60 per minute; 1000 per hour"
-SAVE_KINDS = ("drug", "product", "pill")
+SAVE_KINDS = ("drug", "product", "pill", "ingredient")
 
 
 def _kb():
