@@ -108,17 +108,99 @@ def _install_search_objects(app) -> None:
     search_setup.install(db.engine)
 
 
+def _table_names() -> list[str]:
+    """Every table a test can write to, children before parents: the models' and the search index's."""
+    from webapp.core.search import index as search_index
+
+    return [search_index.TABLE] + [t.name for t in reversed(db.metadata.sorted_tables)]
+
+
+def tables_with_rows(names: list[str] | None = None) -> list[str]:
+    """The tables (of `names`, default all) that hold a row, in the order given: one query."""
+    names = names or _table_names()
+    query = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in names)
+    found = set(db.session.execute(text(query)).scalars())
+    return [name for name in names if name in found]
+
+
 def _empty_all_tables() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
+    """Empty the tables the test wrote to. Most tests touch a handful of the ~45 tables, so one
+    query finds them and only those are emptied (on PostgreSQL, TRUNCATE of all of them took
+    longer than many tests)."""
+    from webapp.core.search import index as search_index
     from webapp.core.search import setup as search_setup
 
-    search_setup.clear(db.session)
+    used = tables_with_rows()
+    if search_index.TABLE in used:
+        search_setup.clear(db.session)  # through the search module: SQLite's FTS index follows it
+        used.remove(search_index.TABLE)
+    if db.engine.dialect.name == "postgresql":
+        if used:
+            db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in used) + " CASCADE"))
+        # Ids start again from 1 in every table, as on SQLite where an empty table's next id is 1.
+        db.session.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                                "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"))
+    else:
+        for table in used:
+            db.session.execute(text(f'DELETE FROM "{table}"'))
     db.session.commit()
+
+
+# --- seed steps run once per process, then replayed ---
+
+_SEED_ROWS: dict[str, dict[str, list[dict]]] = {}
+
+
+def _table(name: str):
+    from sqlalchemy import column, table
+
+    from webapp.core.search import index as search_index
+
+    if name == search_index.TABLE:  # not a model; PostgreSQL computes its search_vector column itself
+        return table(name, *(column(c) for c in ("id", "kind", "doc_key", "title", "body", "url")))
+    return db.metadata.tables[name]
+
+
+def _row_counts(names: list[str]) -> dict[str, int]:
+    return {name: db.session.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in names}
+
+
+def seed_once(key: str, step) -> None:
+    """Run step() (inside an app context), a seed that fills tables of its own from files, or
+    insert the rows it wrote the first time this process ran it under this key.
+
+    Loading the embedded data costs far more than inserting its rows, and many tests start
+    from the same data. The rows are recorded only when the step wrote to tables that were
+    empty and left every other table's row count alone, and replayed only into tables that
+    are empty again, so the result is the rows the step itself would have written (same ids;
+    timestamps from the first run). Steps whose rows depend on other tables' rows (who
+    is logged in, what exists already) must not use this.
+    """
+    names = _table_names()
+    before = tables_with_rows(names)
+    recorded = _SEED_ROWS.get(key)
+    if recorded is not None and not set(recorded) & set(before):
+        for name in reversed(names):  # parents first
+            if name in recorded:
+                db.session.execute(_table(name).insert(), recorded[name])
+        if db.engine.dialect.name == "postgresql":
+            for name in recorded:
+                if "id" in _table(name).c:
+                    db.session.execute(text(f"SELECT setval(pg_get_serial_sequence(:name, 'id'), max(id)) FROM \"{name}\""),
+                                       {"name": f'"{name}"'})
+        db.session.commit()
+        return
+    counts = _row_counts(before)
+    step()
+    db.session.commit()
+    written = [name for name in tables_with_rows(names) if name not in before]
+    if recorded is None and written and _row_counts(before) == counts:
+        _SEED_ROWS[key] = {name: _rows(_table(name)) for name in written}
+
+
+def _rows(table) -> list[dict]:
+    order = [table.c.id] if "id" in table.c else list(table.primary_key) or list(table.c)
+    return [dict(row) for row in db.session.execute(table.select().order_by(*order)).mappings()]
 
 
 @pytest.fixture
