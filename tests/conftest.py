@@ -115,21 +115,15 @@ def drop_postgres_schema(url: str, schema: str) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Tests that share a fixture built once per module (the site smoke test's seeded site) or
-    once per process (the browser tests' seeded server and Chromium) run on one xdist worker
-    under `--dist loadgroup` (make test), so that fixture is built once, not once per worker.
-    The suite-wide ones (this file's database URL and schema, pytest's own) are cheap and left out."""
+    """Tests that share a fixture built once per module (the site smoke test's seeded site) run
+    on one xdist worker under `--dist loadgroup` (pyproject.toml), so it is built once, not once
+    per worker. The browser tests' session-wide server is left to spread over the workers: as
+    one group they were the longest path of the run."""
     for item in items:
         if item.get_closest_marker("xdist_group"):
             continue
-        for definitions in item._fixtureinfo.name2fixturedefs.values():
-            fixture = definitions[-1]
-            if fixture.scope == "module":
-                item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-                break
-            if fixture.scope in ("package", "session") and fixture.baseid.startswith("tests/"):
-                item.add_marker(pytest.mark.xdist_group(fixture.baseid or fixture.argname))
-                break
+        if any(definitions[-1].scope == "module" for definitions in item._fixtureinfo.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session")
