@@ -2,6 +2,11 @@
 
 The schema is created once per test session; each test then starts from empty tables.
 With TEST_DATABASE_URL set (PostgreSQL) the same tests run there, on a fresh schema.
+
+Speed (bench/README.md, "Test suite time, session 4"): every test still gets its own app, but
+Werkzeug's URL builders and Jinja's compiled templates are shared by the apps of a process,
+only the tables a test wrote to are emptied, and seed_once() replays the rows of the sample
+data loads instead of loading the files again.
 """
 
 from __future__ import annotations
