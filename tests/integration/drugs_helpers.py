@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tests.conftest import seed_once
 from webapp.blueprints.drugs import drugsatfda_import
 from webapp.blueprints.drugs import loader as drug_loader
 from webapp.extensions import db
@@ -55,7 +56,12 @@ def write_drugsatfda(folder: Path) -> Path:
 
 
 def load_sample(tmp_path: Path, with_products: bool = True) -> None:
-    drug_loader.load(db.session, sample_data_dir(tmp_path))
-    if with_products:
-        drugsatfda_import.import_directory(db.session, write_drugsatfda(tmp_path / "fda"))
-    db.session.commit()
+    """The sample drugs (and their Drugs@FDA products) in the database, inside an app context.
+    Loaded from the files once per test process, then replayed (tests/conftest.py seed_once)."""
+
+    def load() -> None:
+        drug_loader.load(db.session, sample_data_dir(tmp_path))
+        if with_products:
+            drugsatfda_import.import_directory(db.session, write_drugsatfda(tmp_path / "fda"))
+
+    seed_once(f"drugs sample, products={with_products}", load)

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.conftest import seed_once
 from tests.integration._community import ask, thread_id_from
 from webapp.blueprints.community.models import CommunityGroup, CommunityThread
 from webapp.blueprints.content import loader as content_loader
@@ -20,9 +21,8 @@ NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 @pytest.fixture
 def public_site(app, asker, people):
     with app.app_context():
-        content_loader.seed(db.session, lambda _m: None)
-        drug_loader.seed(db.session, lambda _m: None)
-        pill_seed.seed(db.session, lambda _m: None)
+        seed_once("sitemap: articles, drugs, pills", lambda: [step(db.session, lambda _m: None) for step in (
+            content_loader.seed, drug_loader.seed, pill_seed.seed)])
         private = CommunityGroup(slug="private-circle", name="Private circle", visibility="private", status="approved")
         db.session.add(private)
         db.session.commit()

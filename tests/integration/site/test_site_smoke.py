@@ -259,7 +259,7 @@ def _make_user(email: str, name: str, role: str = "member"):
     from webapp.blueprints.accounts.models import User
 
     user = User(email=email, display_name=name, role=role, email_verified_at=datetime.now(timezone.utc),
-                password_hash=passwords.hash_password(PASSWORD, "scrypt:16384:8:1"))
+                password_hash=passwords.hash_password(PASSWORD, TestConfig.PASSWORD_HASH_METHOD))
     db.session.add(user)
     db.session.commit()
     return user.id
