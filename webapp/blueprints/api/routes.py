@@ -72,11 +72,15 @@ PILL_RESULT = {
 
 INTERACTION_REPORT = {
     "type": "object",
-    "required": ["drugs", "unrecognized", "interactions", "duplications"],
+    "required": ["drugs", "unrecognized", "unchecked", "interactions", "duplications"],
     "properties": {
         "drugs": {"type": "array", "items": {"type": "object", "properties": {
             "input": {"type": "string"}, "slug": {"type": "string"}, "name": {"type": "string"}}}},
-        "unrecognized": {"type": "array", "items": {"type": "string"}},
+        "unrecognized": {"type": "array", "items": {"type": "string"},
+                         "description": "Names, as sent, that matched no medicine we know; they were not checked."},
+        "unchecked": {"type": "array", "items": {"type": "string"},
+                      "description": "Names, as sent, of recognised medicines for which we have no interaction "
+                                     "information at all: they were not checked against the others (ask a pharmacist)."},
         "interactions": {"type": "array", "items": {"type": "object", "properties": {
             "drugs": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
             "severity": {"type": "string", "enum": ["major", "moderate", "minor"]},
