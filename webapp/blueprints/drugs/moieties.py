@@ -44,7 +44,18 @@ SALT_WORDS = frozenset((
     "hemisulfate", "dibasic", "monobasic", "heptahydrate", "pentahydrate", "hexahydrate", "tetrahydrate",
     "glacial", "sulfide", "medoxomil", "bromide", "hydrobromide", "mesilate", "trometamol", "dimeglumine",
     "glycinate", "bisglycinate", "picolinate", "orotate", "threonate", "chelate", "s-malate",
+    # esters, prodrug carriers and resins that deliver the same moiety
+    "dipivoxil", "dimaleate", "adipate", "lauroxil", "kamedoxomil", "cilexetil", "indanyl", "nafate", "proxetil",
+    "fosamil", "diethylamine", "polistirex", "pivalate", "ethanolate", "etexilate", "diacetate", "epolamine",
+    "olamine", "difumarate", "mesylates", "gluceptate", "lactobionate", "strontium", "acetonide", "hexacetonide",
+    "enacarbil", "methylsulfate", "methylbromide", "butyrate", "probutate", "caproate", "isethionate",
+    "ditosylate", "esylate", "camsylate", "terephthalate", "mofetil", "erbumine", "diaspartate",
+    "phenpropionate", "undecanoate", "tebutate", "diolamine", "acetyl", "trifenatate", "etabonate", "polacrilex",
+    "benzathine", "sulfoxide", "dimethyl", "glucuronate", "tannate", "tannates", "acetates",
 ))
+_HYDRATE_WORDS = frozenset(w for w in SALT_WORDS if w.endswith("hydrate") or w == "anhydrous")
+# Words saying how a biological medicine is made, not what it is ("INSULIN GLARGINE RECOMBINANT").
+ORIGIN_WORDS = frozenset(("recombinant", "synthetic", "semisynthetic", "rdna", "origin"))
 # Qualifiers of a catalogue name that say how it is made, not what it is ("MICROSIZE").
 DESCRIPTOR_WORDS = frozenset(("usp", "nf", "ultramicrosize", "microsize", "microcrystalline", "ultramicrocrystalline",
                               "macrocrystalline", "white", "purified", "modified"))
@@ -147,8 +158,10 @@ def _salt_stripped(words: list[str], t: Tables) -> str:
         return name
     if all(w in SALT_WORDS or w in DESCRIPTOR_WORDS for w in words):
         metals = {t.elements[w] for w in words if w in t.elements}
-        return metals.pop() if len(metals) == 1 else name
-    kept = [w for w in words if w not in DESCRIPTOR_WORDS] or words
+        if len(metals) == 1:
+            return metals.pop()
+        return " ".join(w for w in words if w not in _HYDRATE_WORDS and w not in DESCRIPTOR_WORDS) or name
+    kept = [w for w in words if w not in DESCRIPTOR_WORDS and w not in ORIGIN_WORDS] or words
     while len(kept) > 1 and kept[-1] in SALT_WORDS:
         kept.pop()
     # "sodium valproate", "calcium folinate": a salt word in front of the moiety
@@ -202,7 +215,7 @@ def _parts(clean: str, t: Tables) -> list[str]:
             words = comma_part.split()
             if not words:
                 continue
-            if all(w in PREFIX_QUALIFIERS for w in words) and pieces:
+            if words[0] in PREFIX_QUALIFIERS and pieces:
                 pieces[-1] = " ".join(words) + " " + pieces[-1]
             elif all(w in DESCRIPTOR_WORDS or w in SALT_WORDS for w in words) and pieces and len(comma_parts) > 1:
                 continue  # "POTASSIUM PHOSPHATE, DIBASIC"
