@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import insert, select
 
 from tests.integration.mymeds_helpers import make_reference
+from webapp.blueprints.drugs import search as drug_search
 from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, drug_ingredients
+from webapp.blueprints.drugs.reference_index import reference_search_terms
 from webapp.blueprints.mymeds import interaction_loader
 from webapp.extensions import db
 
@@ -53,6 +55,10 @@ def reference(app):
     with app.app_context():
         make_reference()
         _add_drugs(EXTRA)
+        # the drug search's keys, so that its typo correction can suggest names
+        drug_search.sync_terms(db.session, ("drug", "condition"), reference_search_terms(db.session))
+        drug_search.sync_typo_keys(db.session)
+        db.session.commit()
         assert "norulamycin" not in interaction_loader.knowledge_base().known_ingredients
 
 
@@ -182,12 +188,14 @@ def test_checker_page_lists_every_bad_name_and_never_fails(client, reference):
     for shown in ("wafrarin", "&lt;script&gt;alert(1)&lt;/script&gt;", "😀💊", "zzyzxium", "xxxxxxxxxx"):
         assert shown in unrecognised, shown
     assert "We could not check Norulamycin" in page
+    assert "Did you mean: Warfarin for “wafrarin”" in page
 
 
 def test_api_bad_names(client, reference):
     data = check(client, "warfarin", "WARFARIN", "😀", "<b>x</b>", "Norulex")
     assert [d["input"] for d in data["drugs"]] == ["warfarin", "Norulex"]  # the repeat is checked once
     assert data["unrecognized"] == ["😀", "<b>x</b>"] and data["unchecked"] == ["Norulex"]
+    assert check(client, "wafrarin", "Advil")["suggestions"] == {"wafrarin": "Warfarin"}
     response = client.post("/api/v1/interactions", json={"drugs": ["warfarin", "x" * 500]})
     assert response.status_code == 400 and "at most 100 characters" in response.get_json()["error"]["message"]
 

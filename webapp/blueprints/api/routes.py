@@ -81,6 +81,9 @@ INTERACTION_REPORT = {
         "unchecked": {"type": "array", "items": {"type": "string"},
                       "description": "Names, as sent, of recognised medicines for which we have no interaction "
                                      "information at all: they were not checked against the others (ask a pharmacist)."},
+        "suggestions": {"type": "object", "additionalProperties": {"type": "string"},
+                        "description": "For unrecognized names that look misspelt, the medicine they may mean "
+                                       "(name as sent -> medicine name); not checked until sent again."},
         "interactions": {"type": "array", "items": {"type": "object", "properties": {
             "drugs": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
             "severity": {"type": "string", "enum": ["major", "moderate", "minor"]},

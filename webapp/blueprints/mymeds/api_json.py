@@ -21,6 +21,7 @@ def interactions_payload(check: CheckResult) -> dict:
         "unrecognized": [r.input for r in check.results if r.found is None],
         # Recognised, but with no interaction rule at all: not checked, never silently "fine".
         "unchecked": [r.input for r in check.recognised if r.found.key in unchecked],
+        "suggestions": dict(check.suggestions),
         "interactions": [{
             "drugs": list(f.medicine_keys), "severity": f.severity, "summary": f.summary, "advice": f.advice,
             "source": f.source.title, "source_url": f.source.url,
