@@ -220,3 +220,10 @@ def test_add_medicine_form_refuses_a_duplicate_and_accepts_a_spelling(logged_in_
     assert logged_in_client.post(url, data={"name": "paracetamol"}).status_code == 302
     again = logged_in_client.post(url, data={"name": "Acetaminophen"})
     assert again.status_code == 200 and "is already on the list" in text_of(again)
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("ciclosporin", "Cyclosporine"), ("HCTZ", "Hydrochlorothiazide"),
+                                              ("warfarin sodium 5 mg", "Warfarin")])
+def test_drug_search_reads_other_spellings_through_the_resolver(client, reference, typed, shown):
+    page = words(text_of(client.get("/drugs/search", query_string={"q": typed})))
+    assert "Showing results for" in page and shown in page
