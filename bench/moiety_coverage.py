@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from webapp.blueprints.drugs.moiety_coverage import coverage, read_products  # noqa: E402
+from webapp.blueprints.drugs.moieties import coverage, read_products  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "data" / "drugsatfda"
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.integration.drugs_helpers import DRUGSATFDA, SHARED, sample_data_dir
 from webapp.blueprints.drugs import loader as drug_loader
-from webapp.blueprints.drugs.moiety_coverage import coverage, read_products
+from webapp.blueprints.drugs.moieties import coverage, read_products
 from webapp.blueprints.mymeds.profiles import resolve_names
 from webapp.extensions import db
 
