@@ -90,6 +90,12 @@ INTERACTION_REPORT = {
             "summary": {"type": "string"}, "advice": {"type": "string"}, "source": {"type": "string"}}}},
         "duplications": {"type": "array", "items": {"type": "object", "properties": {
             "ingredient": {"type": "string"}, "class": {"type": "string"}, "drugs": {"type": "array", "items": {"type": "string"}}}}},
+        "food": {"type": "array", "description": "Food and drink interactions of the medicines checked.",
+                 "items": {"type": "object", "properties": {
+                     "drug": {"type": "string"}, "food": {"type": "string"},
+                     "severity": {"type": "string", "enum": ["major", "moderate", "minor"]},
+                     "summary": {"type": "string"}, "advice": {"type": "string"}, "source": {"type": "string"},
+                     "source_url": {"type": "string"}}}},
         "allergies": {"type": "array", "description": "Medicines an entry of the allergies text warns about (empty without it).",
                       "items": {"type": "object", "properties": {
                           "drug": {"type": "string"}, "allergy": {"type": "string", "description": "The entry, as written."},
