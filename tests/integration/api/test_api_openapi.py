@@ -59,3 +59,12 @@ def test_the_document_states_the_page_rule_of_both_search_apis(client):
         (page,) = [p for p in operation["parameters"] if p["name"] == "page"]
         assert page["schema"] == {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1}, path
         assert "400" in operation["responses"], path
+
+
+def test_the_interaction_report_schema_matches_what_the_api_answers(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    report = document["paths"]["/interactions"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert {"unrecognized", "unchecked"} <= set(report["required"])
+    assert "ask a pharmacist" in report["properties"]["unchecked"]["description"]
+    answer = client.post("/api/v1/interactions", json={"drugs": ["warfarin", "nope-ium"]}).get_json()
+    assert set(report["required"]) <= set(answer) and set(answer) <= set(report["properties"])

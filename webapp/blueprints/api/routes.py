@@ -72,17 +72,30 @@ PILL_RESULT = {
 
 INTERACTION_REPORT = {
     "type": "object",
-    "required": ["drugs", "unrecognized", "interactions", "duplications"],
+    "required": ["drugs", "unrecognized", "unchecked", "interactions", "duplications"],
     "properties": {
         "drugs": {"type": "array", "items": {"type": "object", "properties": {
             "input": {"type": "string"}, "slug": {"type": "string"}, "name": {"type": "string"}}}},
-        "unrecognized": {"type": "array", "items": {"type": "string"}},
+        "unrecognized": {"type": "array", "items": {"type": "string"},
+                         "description": "Names, as sent, that matched no medicine we know; they were not checked."},
+        "unchecked": {"type": "array", "items": {"type": "string"},
+                      "description": "Names, as sent, of recognised medicines for which we have no interaction "
+                                     "information at all: they were not checked against the others (ask a pharmacist)."},
+        "suggestions": {"type": "object", "additionalProperties": {"type": "string"},
+                        "description": "For unrecognized names that look misspelt, the medicine they may mean "
+                                       "(name as sent -> medicine name); not checked until sent again."},
         "interactions": {"type": "array", "items": {"type": "object", "properties": {
             "drugs": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
             "severity": {"type": "string", "enum": ["major", "moderate", "minor"]},
             "summary": {"type": "string"}, "advice": {"type": "string"}, "source": {"type": "string"}}}},
         "duplications": {"type": "array", "items": {"type": "object", "properties": {
             "ingredient": {"type": "string"}, "class": {"type": "string"}, "drugs": {"type": "array", "items": {"type": "string"}}}}},
+        "food": {"type": "array", "description": "Food and drink interactions of the medicines checked.",
+                 "items": {"type": "object", "properties": {
+                     "drug": {"type": "string"}, "food": {"type": "string"},
+                     "severity": {"type": "string", "enum": ["major", "moderate", "minor"]},
+                     "summary": {"type": "string"}, "advice": {"type": "string"}, "source": {"type": "string"},
+                     "source_url": {"type": "string"}}}},
         "allergies": {"type": "array", "description": "Medicines an entry of the allergies text warns about (empty without it).",
                       "items": {"type": "object", "properties": {
                           "drug": {"type": "string"}, "allergy": {"type": "string", "description": "The entry, as written."},

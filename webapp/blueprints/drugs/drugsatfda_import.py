@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session
 
 from webapp.blueprints.drugs import search as drug_search
 from webapp.blueprints.drugs.models import Drug, DrugForm, Ingredient, Product, ProductIngredient, drug_ingredients
+
+# moiety and SALT_WORDS live in moieties.py (the one resolver); imported here for this module's callers.
+from webapp.blueprints.drugs.moieties import SALT_WORDS, moiety  # noqa: F401
 from webapp.core.db_types import utcnow
 from webapp.core.slugs import slugify
 
@@ -31,20 +34,6 @@ STATUS_BY_DESCRIPTION = {
     "discontinued": "discontinued",
     "none (tentative approval)": "tentative",
 }
-# Words naming the salt or hydrate of an active moiety: "metoprolol succinate" is metoprolol.
-SALT_WORDS = frozenset((
-    "hydrochloride", "hcl", "dihydrochloride", "monohydrochloride", "hydrobromide", "bromide", "iodide",
-    "chloride", "sodium", "disodium", "potassium", "dipotassium", "calcium", "magnesium", "zinc", "lithium",
-    "aluminum", "succinate", "tartrate", "bitartrate", "maleate", "mesylate", "dimesylate", "besylate",
-    "besilate", "citrate", "sulfate", "bisulfate", "phosphate", "diphosphate", "acetate", "fumarate",
-    "hemifumarate", "lactate", "gluconate", "nitrate", "carbonate", "bicarbonate", "oxide", "hydroxide",
-    "tromethamine", "meglumine", "benzoate", "propionate", "dipropionate", "valerate", "furoate", "xinafoate",
-    "pamoate", "palmitate", "decanoate", "enanthate", "cypionate", "oxalate", "napsylate", "estolate",
-    "ethylsuccinate", "stearate", "hyclate", "hydrate", "monohydrate", "dihydrate", "trihydrate",
-    "hemihydrate", "sesquihydrate", "anhydrous", "saccharate", "aspartate", "tosylate", "edisylate", "malate",
-    "mandelate", "salicylate", "subsalicylate", "axetil", "pivoxil", "ferrous", "ferric", "base",
-    "hemisulfate", "dibasic", "monobasic",
-))
 ORAL_ROUTES = {"oral", "sublingual", "buccal"}
 INJECTED_ROUTES = {"injection", "injectable", "intravenous", "intramuscular", "subcutaneous", "iv", "im", "infusion",
                    "intrathecal", "intravitreal", "intradermal", "intra", "epidural"}
@@ -101,16 +90,6 @@ def display_name(catalogue_name: str) -> str:
         else:
             out.append("-".join(part[:1].upper() + part[1:].lower() for part in word.split("-")))
     return " ".join(out)
-
-
-def moiety(ingredient: str) -> str:
-    """The active moiety of a catalogue ingredient name, lowercase: drops salt and
-    hydrate words at the end unless only such words would be left ("potassium
-    chloride" stays itself)."""
-    words = drug_search.normalize(ingredient).split()
-    while len(words) > 1 and words[-1] in SALT_WORDS and not all(w in SALT_WORDS for w in words[:-1]):
-        words.pop()
-    return " ".join(words)
 
 
 def split_form(value: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from webapp.blueprints.drugs.models import DrugSearchTerm, DrugSearchTypoKey
+from webapp.blueprints.drugs.moieties import moieties_of
 
 MAX_QUERY_CHARS = 100  # longer input is cut: no drug name is that long
 MIN_TYPO_WORD = 4  # shorter words are too ambiguous to correct
@@ -358,6 +359,15 @@ def search(session: Session, text: str | None, *, target_types: Iterable[str] = 
         return outcome
     types = set(target_types)
     hits = _prefix_hits(session, query, types, typo=False)
+    if not any(h.match_kind != "word" for h in hits):
+        # Another name or spelling of a moiety, or a name with form and strength words
+        # ("ciclosporin", "HCTZ", "metformin ER 500 mg"): search for what the resolver reads.
+        resolved = normalize(" ".join(moieties_of(text)))
+        if resolved and resolved != query:
+            extra = _prefix_hits(session, resolved, types, typo=False)
+            if extra:
+                outcome.corrected = resolved
+                hits += extra
     if not any(h.match_kind != "word" for h in hits):
         # Nothing starts with what was typed: try the nearest spellings.
         words = query.split(" ")[:MAX_CORRECTED_WORDS]

@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.blueprints.drugs.models import Drug, DrugName, drug_ingredients
+from webapp.blueprints.drugs.moieties import moieties_of
 from webapp.blueprints.mymeds.interactions import Medicine
 from webapp.core.datafiles import DATA_DIR, DataFileError, Fields, read_once, read_yaml
 
@@ -281,6 +282,9 @@ class AllergyFinding:
 class AllergyReport:
     entries: list[AllergyEntry] = field(default_factory=list)
     findings: list[AllergyFinding] = field(default_factory=list)
+    # Medicines none of whose ingredients belongs to a drug family we know: only their names
+    # and ingredients could be compared, so a family allergy would be missed; the page says so.
+    unchecked: list[Medicine] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -288,7 +292,8 @@ class AllergyReport:
 
     def about(self, key: str) -> AllergyReport:
         """Only the findings for one medicine (shown right after it is added)."""
-        return AllergyReport(self.entries, [f for f in self.findings if f.medicine.key == key])
+        return AllergyReport(self.entries, [f for f in self.findings if f.medicine.key == key],
+                             [m for m in self.unchecked if m.key == key])
 
 
 @dataclass
@@ -340,6 +345,13 @@ def _named_by(entry: AllergyEntry, index: Mapping[tuple[str, ...], list[tuple[st
                     named.classes.setdefault(slug, alias)
                 elif value not in named.references:
                     named.references.append(value)
+    # Another name or spelling of an ingredient ("paracetamol", "ciclosporin"), read by the
+    # medicine resolver the checker uses.
+    for name in moieties_of(entry.text):
+        for kind, value in index.get(words_of(name), ()):
+            if kind == "ingredient" and value not in named.ingredients:
+                named.ingredients[value] = value
+                named.phrases.append(words_of(name))
     return named
 
 
@@ -426,6 +438,8 @@ def check_allergies(allergy_text: str | None, medicines: Sequence[Medicine], ref
         return report
     ingredient_sets = [tuple(dict.fromkeys(i.strip().lower() for i in m.ingredients if i and i.strip())) for m in medicines]
     known = {i for s in ingredient_sets for i in s} | {m for c in classes.classes.values() for m in c.members}
+    report.unchecked = [m for m, ingredients in zip(medicines, ingredient_sets, strict=True)
+                        if ingredients and not any(classes.classes_of(i) for i in ingredients)]
     index = _phrase_index(known, reference, classes)
     longest = max((len(k) for k in index), default=1)
     for entry in entries:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.drugs import search as drug_search
 from webapp.blueprints.mymeds import allergies
 from webapp.blueprints.mymeds.interactions import InteractionReport, Medicine, check_interactions
 from webapp.blueprints.mymeds.knowledge import KnowledgeBase
@@ -23,6 +24,7 @@ from webapp.core.errors import FieldError
 
 MAX_ALLERGY_CHARS = 2000  # as the profile and checker forms
 _SPLIT = re.compile(r"[\n,;]+")
+MAX_SUGGESTIONS = 10
 
 
 class CheckRequestError(FieldError):
@@ -100,6 +102,7 @@ class CheckResult:
     results: list[NameResult]  # one per name, in the order typed (found is None: not recognised)
     report: InteractionReport
     allergy_report: allergies.AllergyReport | None  # None: no allergies typed, or none recognised
+    suggestions: dict[str, str] = field(default_factory=dict)  # unrecognised name -> the name it may mean
 
     @property
     def recognised(self) -> list[NameResult]:
@@ -111,4 +114,16 @@ def check_names(session: Session, names: Sequence[str], kb: KnowledgeBase, aller
     results = resolve_names(session, names)
     medicines = [Medicine(r.found.key, r.found.name, r.found.ingredients) for r in results if r.found is not None]
     allergy_report = allergies.report_for(session, allergy_text, medicines)
-    return CheckResult(results, check_interactions(medicines, kb), allergy_report if allergy_report.entries else None)
+    return CheckResult(results, check_interactions(medicines, kb), allergy_report if allergy_report.entries else None,
+                       suggestions(session, [r.input for r in results if r.found is None]))
+
+
+def suggestions(session: Session, unrecognised: Sequence[str]) -> dict[str, str]:
+    """For misspelt names ("wafrarin"), the medicine the drug search's typo correction finds;
+    at most MAX_SUGGESTIONS lookups, so a list of nonsense stays cheap."""
+    found: dict[str, str] = {}
+    for name in unrecognised[:MAX_SUGGESTIONS]:
+        outcome = drug_search.search(session, name, target_types=("drug", "product"), want=1)
+        if outcome.corrected and outcome.hits:
+            found[name] = outcome.hits[0].label
+    return found

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 # interaction_loader imports KnowledgeBaseError and build_knowledge_base from here; its owner
 # is changing that module, so they stay importable here until it imports them from knowledge.
+from webapp.blueprints.drugs.moieties import nutrient_groups
 from webapp.blueprints.mymeds.knowledge import (
     SEVERITIES,
     SEVERITY_LABELS,
@@ -96,6 +97,15 @@ class InteractionReport:
     food: list[Finding] = field(default_factory=list)
     condition_warnings: list[Finding] = field(default_factory=list)
     duplications: list[Duplication] = field(default_factory=list)
+    # Recognised, but none of their ingredients has any interaction rule: nothing was really
+    # checked for them, and the report must say so rather than list them as checked.
+    unchecked: list[Medicine] = field(default_factory=list)
+
+    @property
+    def checked(self) -> list[Medicine]:
+        """The medicines that were checked against each other (the unchecked left out)."""
+        skip = {m.key for m in self.unchecked}
+        return [m for m in self.medicines if m.key not in skip and any(i.strip() for i in m.ingredients)]
 
     @property
     def all_findings(self) -> list[Finding]:
@@ -128,6 +138,7 @@ class InteractionReport:
             food=[f for f in self.food if f.involves(key)],
             condition_warnings=[f for f in self.condition_warnings if f.involves(key)],
             duplications=[d for d in self.duplications if d.involves(key)],
+            unchecked=[m for m in self.unchecked if m.key == key],
         )
 
 
@@ -180,6 +191,8 @@ def check_interactions(medicines: Sequence[Medicine], kb: KnowledgeBase,
                         crule.advice, crule.source, x, via))
 
     report.duplications = _duplications(meds, ingredient_sets, kb)
+    report.unchecked = [m for m, ingredients in zip(meds, ingredient_sets, strict=True)
+                        if ingredients and not any(x in kb.known_ingredients for x in ingredients)]
     report.interactions.sort(key=lambda f: -SEVERITY_RANK[f.severity])
     report.food.sort(key=lambda f: -SEVERITY_RANK[f.severity])
     report.condition_warnings.sort(key=lambda f: -SEVERITY_RANK[f.severity])
@@ -218,5 +231,28 @@ def _duplications(meds: list[Medicine], ingredient_sets: list[tuple[str, ...]], 
             continue
         indexes = sorted(held)
         found.append(Duplication("class", slug, info.name, tuple(meds[i] for i in indexes), info.duplication_note))
+    found += _nutrient_duplications(meds, ingredient_sets, {d.key for d in found if d.kind == "class"})
+    return found
+
+
+def _nutrient_duplications(meds: list[Medicine], ingredient_sets: list[tuple[str, ...]],
+                           reported: set[str]) -> list[Duplication]:
+    """Two products that deliver the same mineral, vitamin or salicylate under different
+    names (Caltrate's calcium + Tums' calcium carbonate; aspirin + bismuth subsalicylate;
+    vitamin D or iron on its own + a multivitamin). The same ingredient twice is reported
+    above; here two different ingredients of one group are needed."""
+    found = []
+    for group in nutrient_groups():
+        if group.slug in reported:
+            continue
+        held: dict[int, set[str]] = {}
+        for index, ingredients in enumerate(ingredient_sets):
+            for name in ingredients:
+                if name in group.members or name in group.may_be_in:
+                    held.setdefault(index, set()).add(name)
+        names = set().union(*held.values()) if held else set()
+        if len(held) < 2 or len(names) < 2 or not names & group.members:
+            continue
+        found.append(Duplication("class", group.slug, group.name, tuple(meds[i] for i in sorted(held)), group.note))
     return found
 

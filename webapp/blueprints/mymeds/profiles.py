@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.blueprints.accounts.models import User
-from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, Product, ProductIngredient
+from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, Product, ProductIngredient, drug_ingredients
+from webapp.blueprints.drugs.moieties import moieties_of
 from webapp.blueprints.mymeds.interactions import InteractionReport, Medicine, check_interactions
 from webapp.blueprints.mymeds.knowledge import KnowledgeBase
 from webapp.blueprints.mymeds.models import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
@@ -197,12 +198,12 @@ def _pill_ingredients(session: Session, pill: Pill) -> tuple[str, ...]:
         drug = session.get(Drug, pill.drug_id)
         if drug is not None:
             return tuple(i.name for i in drug.ingredients)
-    text = normalize_name(pill.active_ingredients or pill.name)
-    words = set(re.findall(r"[a-z]+", text))
-    if not words:
+    # "ATORVASTATIN CALCIUM 10 mg; ..." as labelled: its moieties, those our reference knows
+    wanted = moieties_of(pill.active_ingredients or pill.name)
+    if not wanted:
         return ()
-    names = session.execute(select(Ingredient.name).where(Ingredient.name.in_(sorted(words)))).scalars()
-    return tuple(sorted(names))
+    known = set(session.execute(select(Ingredient.name).where(Ingredient.name.in_(wanted))).scalars())
+    return tuple(m for m in wanted if m in known)
 
 
 def _pill_source(session: Session, pill: Pill) -> SaveSource:
@@ -240,8 +241,59 @@ def resolve_names(session: Session, names: Sequence[str]) -> list[NameResult]:
     """Match typed names (generic, brand or slug, any case) to the reference.
 
     Drugs first (name, generic name, slug, brand and other names), then catalogue
-    products by name, then bare ingredient names. A few indexed queries for the whole list.
+    products by name, then bare ingredient names. A name none of those know is read by the
+    medicine resolver (drugs/moieties.py: other spellings, salts, XR/ER, "losartan/HCTZ")
+    and its moieties are looked up the same way; a combination is recognised when every
+    part is. A few indexed queries for the whole list.
     """
+    results = _resolve_exact(session, names)
+    leftover = [r.input for r in results if r.found is None]
+    if not leftover:
+        return results
+    parts = {name: moieties_of(name) for name in leftover}
+    wanted = sorted({m for found in parts.values() for m in found if m not in leftover})
+    by_part = {r.input: r.found for r in _resolve_exact(session, wanted)} if wanted else {}
+    combos = _drugs_with_ingredients(session, {frozenset(found) for found in parts.values() if len(found) > 1})
+    resolved: dict[str, SaveSource] = {}
+    for name, found in parts.items():
+        if len(found) > 1 and frozenset(found) in combos:
+            resolved[name] = _drug_source(combos[frozenset(found)])
+        elif found and all(by_part.get(m) is not None for m in found):
+            sources = [by_part[m] for m in found]
+            if len(sources) == 1:
+                resolved[name] = sources[0]
+            else:
+                ingredients = tuple(dict.fromkeys(i for s in sources for i in s.ingredients))
+                resolved[name] = SaveSource("ingredient", None, name_slug(" ".join(ingredients)),
+                                            " + ".join(s.name for s in sources), ingredients)
+    return [NameResult(r.input, resolved.get(r.input)) if r.found is None else r for r in results]
+
+
+def _drugs_with_ingredients(session: Session, sets: set[frozenset[str]]) -> dict[frozenset[str], Drug]:
+    """The drug (monograph) made of exactly each set of ingredients, where there is one."""
+    if not sets:
+        return {}
+    names = sorted({n for s in sets for n in s})
+    stmt = (select(drug_ingredients.c.drug_id, Ingredient.name)
+            .join(Ingredient, Ingredient.id == drug_ingredients.c.ingredient_id)
+            .where(drug_ingredients.c.drug_id.in_(
+                select(drug_ingredients.c.drug_id).join(Ingredient, Ingredient.id == drug_ingredients.c.ingredient_id)
+                .where(Ingredient.name.in_(names)))))
+    held: dict[int, set[str]] = {}
+    for drug_id, name in session.execute(stmt):
+        held.setdefault(drug_id, set()).add(name)
+    found: dict[frozenset[str], Drug] = {}
+    for drug_id, ingredients in sorted(held.items()):
+        key = frozenset(ingredients)
+        if key in sets and key not in found:
+            drug = session.get(Drug, drug_id)
+            if drug is not None:
+                found[key] = drug
+    return found
+
+
+def _resolve_exact(session: Session, names: Sequence[str]) -> list[NameResult]:
+    """resolve_names without the resolver: the names as typed (any case, trademark marks)."""
     wanted = {name: normalize_name(name) for name in names}
     norms = {n for n in wanted.values() if n}
     slugs = {name_slug(n) for n in norms} - {""}

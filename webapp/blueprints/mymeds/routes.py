@@ -406,7 +406,8 @@ def interaction_checker():
             check = checker.check_names(db.session, names, _kb(), form.allergies.data)
     return render_template("mymeds/checker.html", form=form, results=check.results if check else None,
                            report=check.report if check else None, repeated=repeated,
-                           allergy_report=check.allergy_report if check else None, submitted="medicines" in request.args)
+                           allergy_report=check.allergy_report if check else None, submitted="medicines" in request.args,
+                           suggestions=check.suggestions if check else None)
 
 
 @bp.route("/api/v1/interactions", methods=["POST"])

@@ -120,6 +120,7 @@ def make_drug_linker(session: Session) -> Callable[[Pill, list[str]], None]:
     """A function linking an imported pill to our drug with exactly its active moieties."""
     try:
         from webapp.blueprints.drugs.models import Drug, Ingredient, drug_ingredients
+        from webapp.blueprints.drugs.moieties import moiety
     except ImportError:
         return lambda _pill, _moieties: None
     rows = session.execute(
@@ -134,7 +135,8 @@ def make_drug_linker(session: Session) -> Callable[[Pill, list[str]], None]:
         by_ingredients.setdefault(frozenset(names), drug_id)
 
     def link(pill: Pill, moieties: list[str]) -> None:
-        wanted = frozenset(" ".join(m.lower().split()) for m in moieties if m.strip())
+        # the label's moiety names read by the one medicine resolver, as our drugs' ingredients are
+        wanted = frozenset(filter(None, (moiety(m) for m in moieties)))
         if wanted:
             pill.drug_id = by_ingredients.get(wanted)
 

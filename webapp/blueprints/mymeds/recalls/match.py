@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.blueprints.drugs.drugsatfda_import import SALT_WORDS
+from webapp.blueprints.drugs import moieties
 from webapp.blueprints.mymeds.models import Recall, RecallMatch, SavedMedicine
 from webapp.blueprints.mymeds.recalls.fda_import import canonical_ndc
 
@@ -50,10 +50,11 @@ def strengths_in(text: str) -> frozenset[str]:
 
 
 def moiety(name: str) -> str:
+    """One ingredient of a recall's description as the medicine resolver names it (so that a
+    recall's "Potassium Chloride Extended-Release" and "Ferrous Sulfate" meet the saved
+    medicines' moieties), after the recall's own packaging words are dropped."""
     words = [w for w in _WORD.findall(name.lower()) if w not in FORM_WORDS and not any(ch.isdigit() for ch in w)]
-    while len(words) > 1 and words[-1] in SALT_WORDS:
-        words.pop()
-    return " ".join(words)
+    return moieties.moiety(" ".join(words))
 
 
 def _split_ingredients(text: str) -> frozenset[str]:
