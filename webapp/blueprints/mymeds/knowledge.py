@@ -8,7 +8,12 @@ interactions.yaml and drug_conditions.yaml that interaction_loader reads.
 - which classes count as therapeutic duplication, with the note to show.
 
 Rules are symmetric (A+B is B+A). When several rules match one pair of ingredients the
-most specific wins (ingredient/food beats class), then the most severe. The checker that
+most specific wins (ingredient/food beats class), then the most severe.
+
+Beside the hand-written rules, the knowledge base may hold rules generated from public
+lists (kb_generated.GeneratedRules, built by `flask kb build`). For one pair the
+hand-written rule is shown (more specific and reviewed) unless a generated rule is more
+severe: then the stricter one is shown, and `flask kb report` lists the pair for review. The checker that
 applies it to a list of medicines is interactions.check_interactions.
 
 Nothing here touches a database or a request.
@@ -19,6 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # kb_generated imports this module
+    from webapp.blueprints.mymeds.kb_generated import GeneratedRules
 
 SEVERITIES = ("major", "moderate", "minor")
 SEVERITY_RANK = {"major": 3, "moderate": 2, "minor": 1}
@@ -90,7 +99,9 @@ class KnowledgeBase:
     """Indexes over the rules, built once; lookups memoised per ingredient pair."""
 
     def __init__(self, classes: Iterable[DrugClassInfo], rules: Iterable[Rule],
-                 condition_rules: Iterable[ConditionRule] = (), conditions: Iterable[ConditionInfo] = ()):
+                 condition_rules: Iterable[ConditionRule] = (), conditions: Iterable[ConditionInfo] = (),
+                 generated: GeneratedRules | None = None):
+        self.generated = generated
         self.classes: dict[str, DrugClassInfo] = {c.slug: c for c in classes}
         self.rules: list[Rule] = list(rules)
         self.condition_rules: list[ConditionRule] = list(condition_rules)
@@ -120,9 +131,18 @@ class KnowledgeBase:
         self.duplication_classes_of: dict[str, tuple[str, ...]] = {
             name: tuple(slug for slug in slugs if self.classes[slug].duplication and len(self.classes[slug].members) > 1)
             for name, slugs in self.classes_of.items()}
-        self.known_ingredients: frozenset[str] = frozenset(
-            [name for rule in self.rules for kind, name in (rule.a, rule.b) if kind == "ingredient"]
-            + list(self.classes_of))
+        # Ingredients with at least one interaction rule (with a medicine or a food), named
+        # directly or through a class a rule names: the others cannot be checked at all.
+        ruled: set[str] = set()
+        for rule in self.rules:
+            for kind, name in (rule.a, rule.b):
+                if kind == "ingredient":
+                    ruled.add(name)
+                elif kind == "class" and name in self.classes:
+                    ruled.update(self.classes[name].members)
+        if generated is not None:
+            ruled.update(generated.moieties)
+        self.known_ingredients: frozenset[str] = frozenset(ruled)
 
     def terms(self, ingredient: str) -> list[Term]:
         return [("ingredient", ingredient)] + [("class", slug) for slug in self.classes_of.get(ingredient, ())]
@@ -139,6 +159,10 @@ class KnowledgeBase:
                     for rule in self._pair_index.get((tx, ty), ()):
                         if best is None or _better(rule, best):
                             best = rule
+            if self.generated is not None:
+                listed = self.generated.rule(x, y)
+                if listed is not None and (best is None or SEVERITY_RANK[listed.severity] > SEVERITY_RANK[best.severity]):
+                    best = listed
         self._pair_memo[key] = best
         return best
 
