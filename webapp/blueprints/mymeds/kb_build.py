@@ -131,7 +131,8 @@ def _key(x: str, y: str) -> tuple[str, str]:
 
 
 def build_pairs(source_dir: Path, known: Iterable[str], echo: Callable[[str], None] = lambda _m: None,
-                class_of: Callable[[str], frozenset[str]] | None = None) -> tuple[dict[tuple[str, str], PairFacts], dict]:
+                class_of: Callable[[str], frozenset[str]] | None = None,
+                cap: bool = True) -> tuple[dict[tuple[str, str], PairFacts], dict]:
     """All pairs the lists name among known moieties, and counts for the build's summary.
     `class_of` (moiety -> our hand class slugs) names the mechanism of ONC pairs, which come
     without a description."""
@@ -144,7 +145,7 @@ def build_pairs(source_dir: Path, known: Iterable[str], echo: Callable[[str], No
     stats = {"rows": {}, "capped_pairs": 0}
     readers = (
         ("ansm", kb_sources.read_ansm(source_dir / kb_sources.ANSM_ROWS, source_dir / kb_sources.ANSM_CLASSES,
-                                      problems)),
+                                      problems, cap)),
         ("onc-high", kb_sources.read_onc(source_dir / kb_sources.ONC_HIGH, "onc-high")),
         ("onc-ni", kb_sources.read_onc(source_dir / kb_sources.ONC_NON_INTERRUPTIVE, "onc-ni")),
     )

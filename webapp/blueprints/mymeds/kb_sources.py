@@ -37,9 +37,10 @@ BROAD_CLASSES = frozenset((
     "HYPERKALEMIA INDUCING MEDICATIONS", "HYPONATREMIA INDUCING MEDICATIONS", "POTASSIUM LOWERING AGENTS",
     "MEDICATIONS THAT LOWER THE EPILEPTIC THRESHOLD", "ATROPINIC MEDICATIONS", "NEPHROTOXIC MEDICATIONS",
     "OTOTOXIC MEDICATIONS", "METHEMOGLOBINIZING MEDICATIONS", "SUBSTRATES AT RISK OF CYP3A4", "NEUROLEPTICS",
-    # Graded for systemic doses only (the row excepts inhaled and local use), which a
-    # medicine name does not tell us.
-    "GLUCOCORTICOIDS (EXCEPT HYDROCORTISONE)",
+    # Graded for one use only, which a medicine name does not tell us: systemic doses (the
+    # row excepts inhaled and local use); heart failure (carvedilol is mostly taken for blood
+    # pressure, where a beta-blocker with diltiazem or verapamil is a monitored combination).
+    "GLUCOCORTICOIDS (EXCEPT HYDROCORTISONE)", "BETA-BLOCKING AGENTS IN HEART FAILURE",
 ))
 CAPPED_GRADE = "ansm-precaution"
 
@@ -110,10 +111,20 @@ def read_ansm_classes(path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str,
     return {name: tuple(sorted(drugs)) for name, drugs in members.items()}, unique_codes
 
 
+# Row class names that neither their spelling nor their code tie to the class-members file.
+# "Partial agonist opioids" rows (with every opioid agonist) are the opioid antagonists
+# naltrexone and nalmefene, as their contraindications read.
+CLASS_ALIASES = {
+    "PARTIAL AGONIST OPIOIDS": "OPIOID RECEPTOR ANTAGONISTS (CALLED PARTIAL ANTAGONIST OPIODS IN FRENCH)",
+}
+
+
 def resolve_class(name: str, code: str, members: dict[str, tuple[str, ...]], codes: dict[str, str]) -> str | None:
     """The class-members name a row's class name means: the rows spell some classes
     differently ("OTHER SEDATIVE MEDICATIONS", "BRADYCARIA INDUCING DRUGS")."""
     key = _class_key(name)
+    if key in CLASS_ALIASES and CLASS_ALIASES[key] in members:
+        return CLASS_ALIASES[key]
     for candidate in (key, key.removeprefix("OTHER ")):
         if candidate in members:
             return candidate
@@ -158,7 +169,9 @@ def _actor(description: str, a_stems: list[str], b_stems: list[str], a_class: st
     return None
 
 
-def read_ansm(rows_path: Path, classes_path: Path, problems: dict[str, int]) -> Iterator[SourceRow]:
+def read_ansm(rows_path: Path, classes_path: Path, problems: dict[str, int], cap: bool = True) -> Iterator[SourceRow]:
+    """The thesaurus rows; `cap` grades rows of BROAD_CLASSES no higher than a precaution
+    (False: as the thesaurus says, which `flask kb report` measures recall against)."""
     members, codes = read_ansm_classes(classes_path)
     with rows_path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
@@ -186,7 +199,7 @@ def read_ansm(rows_path: Path, classes_path: Path, problems: dict[str, int]) -> 
             mechanism = classify_mechanism(description)
             capped = False
             broad = {a_class, b_class} & BROAD_CLASSES
-            if broad and grade in ("ansm-contraindication", "ansm-not-recommended"):
+            if cap and broad and grade in ("ansm-contraindication", "ansm-not-recommended"):
                 grade, capped = CAPPED_GRADE, True
             specificity = 2 - (a_class is not None) - (b_class is not None)
             actor = _actor(description, _stems(a, a_class), _stems(b, b_class), a_class, b_class, mechanism)

@@ -63,6 +63,9 @@ class Rule:
     advice: str
     source: Source
     onc_high_priority: bool = False
+    # A reviewed hand rule whose severity stands even where a public list grades the pair
+    # more strictly (aspirin + clopidogrel: prescribed together on purpose).
+    stands_over_lists: bool = False
 
     @property
     def specificity(self) -> int:
@@ -161,7 +164,8 @@ class KnowledgeBase:
                             best = rule
             if self.generated is not None:
                 listed = self.generated.rule(x, y)
-                if listed is not None and (best is None or SEVERITY_RANK[listed.severity] > SEVERITY_RANK[best.severity]):
+                if listed is not None and (best is None or not best.stands_over_lists
+                                           and SEVERITY_RANK[listed.severity] > SEVERITY_RANK[best.severity]):
                     best = listed
         self._pair_memo[key] = best
         return best
@@ -359,7 +363,8 @@ def build_knowledge_base(classes_doc: object, interactions_doc: object, conditio
         where = f"interactions entry {n}"
         if not isinstance(entry, dict):
             raise KnowledgeBaseError(f"{where}: expected a mapping")
-        _check_keys(entry, {"a", "b", "severity", "summary", "advice", "source", "onc_high_priority"}, where)
+        _check_keys(entry, {"a", "b", "severity", "summary", "advice", "source", "onc_high_priority",
+                            "stands_over_lists"}, where)
         a = _term(entry.get("a"), f"{where} (a)", classes, allow_food=True)
         b = _term(entry.get("b"), f"{where} (b)", classes, allow_food=True)
         if a == b and a[0] != "class":
@@ -373,8 +378,11 @@ def build_knowledge_base(classes_doc: object, interactions_doc: object, conditio
         onc = entry.get("onc_high_priority", False)
         if not isinstance(onc, bool):
             raise KnowledgeBaseError(f"{where}: onc_high_priority must be true or false")
+        stands = entry.get("stands_over_lists", False)
+        if not isinstance(stands, bool):
+            raise KnowledgeBaseError(f"{where}: stands_over_lists must be true or false")
         rules.append(Rule(a, b, _severity(entry, where), _text(entry, "summary", where), _text(entry, "advice", where),
-                          _source(entry, where), onc))
+                          _source(entry, where), onc, stands))
 
     condition_rules: list[ConditionRule] = []
     condition_info: dict[str, ConditionInfo] = {}
