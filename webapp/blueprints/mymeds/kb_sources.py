@@ -27,21 +27,25 @@ ANSM_CLASSES = "worldvista_ansm_class_members_2016.tsv"
 ANSM_FLAT = "worldvista_ansm_flattened_2016.tsv.gz"
 REQUIRED = (ONC_HIGH, ONC_NON_INTERRUPTIVE, ANSM_ROWS, ANSM_CLASSES)
 
-# ANSM classes whose rows describe an effect that adds up across a broad, mixed group
-# (sedation, low blood pressure, slow heart, potassium, ...): how much it matters depends
-# on the member, its dose and the patient, so an expanded pair is never graded above
-# "precaution for use" (moderate), whatever the row says. See webapp/data/README.md.
+# ANSM classes that gather many unlike medicines sharing one effect (sedation, low blood
+# pressure, slow heart, potassium, ...). A row pairing two of them ("sedative + other
+# sedative") says the effects add up; how much that matters depends on the two members,
+# their doses and the patient, so such a pair is never graded above "precaution for use"
+# (moderate). A row pairing one of them with one medicine (fingolimod + medicines that slow
+# the heart) keeps its grade: that medicine's risk holds for every member.
 BROAD_CLASSES = frozenset((
     "SEDATIVE MEDICATIONS", "HYPNOTICS", "MEDICATIONS AT THE ORIGIN OF ORTHOSTATIC HYPOTENSION",
     "MEDICATIONS THAT LOWER BLOOD PRESSURE", "ANTIHYPERTENSIVES EXCEPT ALPHA BLOCKERS", "BRADYCARDIA INDUCING DRUGS",
     "HYPERKALEMIA INDUCING MEDICATIONS", "HYPONATREMIA INDUCING MEDICATIONS", "POTASSIUM LOWERING AGENTS",
     "MEDICATIONS THAT LOWER THE EPILEPTIC THRESHOLD", "ATROPINIC MEDICATIONS", "NEPHROTOXIC MEDICATIONS",
     "OTOTOXIC MEDICATIONS", "METHEMOGLOBINIZING MEDICATIONS", "SUBSTRATES AT RISK OF CYP3A4", "NEUROLEPTICS",
-    # Graded for one use only, which a medicine name does not tell us: systemic doses (the
-    # row excepts inhaled and local use); heart failure (carvedilol is mostly taken for blood
-    # pressure, where a beta-blocker with diltiazem or verapamil is a monitored combination).
-    "GLUCOCORTICOIDS (EXCEPT HYDROCORTISONE)", "BETA-BLOCKING AGENTS IN HEART FAILURE",
 ))
+# Classes whose rows hold for one use only, which a medicine name does not tell us: every
+# pair they expand to is capped the same way. Glucocorticoids: systemic doses only (the
+# rows except inhaled and local use). Beta-blockers "in heart failure": carvedilol and
+# metoprolol are mostly taken for blood pressure, where they are combined with diltiazem
+# or verapamil under monitoring.
+USE_DEPENDENT_CLASSES = frozenset(("GLUCOCORTICOIDS (EXCEPT HYDROCORTISONE)", "BETA-BLOCKING AGENTS IN HEART FAILURE"))
 CAPPED_GRADE = "ansm-precaution"
 
 
@@ -198,7 +202,7 @@ def read_ansm(rows_path: Path, classes_path: Path, problems: dict[str, int], cap
             description = row.get("Description") or ""
             mechanism = classify_mechanism(description)
             capped = False
-            broad = {a_class, b_class} & BROAD_CLASSES
+            broad = a_class in BROAD_CLASSES and b_class in BROAD_CLASSES or {a_class, b_class} & USE_DEPENDENT_CLASSES
             if cap and broad and grade in ("ansm-contraindication", "ansm-not-recommended"):
                 grade, capped = CAPPED_GRADE, True
             specificity = 2 - (a_class is not None) - (b_class is not None)
