@@ -1,0 +1,82 @@
+"""Issue 19's list of misses and grading errors: the checker page and POST
+/api/v1/interactions flag every pair at the right level, naming a source with its date."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from webapp.blueprints.drugs.models import Ingredient
+from webapp.extensions import db
+
+MAJOR = [
+    ("linezolid", "bupropion"),
+    ("fluconazole", "oxycodone"), ("fluconazole", "hydrocodone"),
+    ("potassium chloride", "cyclosporine"), ("potassium chloride", "tacrolimus"),
+    ("spironolactone", "cyclosporine"), ("spironolactone", "tacrolimus"),
+    ("duloxetine", "ciprofloxacin"),
+    ("rifampin", "atorvastatin"), ("rifampin", "simvastatin"),
+    ("rifampin", "fluconazole"), ("rifampin", "itraconazole"), ("rifampin", "ketoconazole"),
+    ("rifampin", "amlodipine"), ("rifampin", "diltiazem"), ("rifampin", "quetiapine"),
+    ("st. john's wort", "phenytoin"), ("st. john's wort", "carbamazepine"), ("st. john's wort", "lamotrigine"),
+    ("st. john's wort", "topiramate"), ("st. john's wort", "itraconazole"),
+    ("carbamazepine", "quetiapine"), ("carbamazepine", "lithium"),
+    ("hydroxyzine", "citalopram"), ("hydroxyzine", "escitalopram"), ("hydroxyzine", "amiodarone"),
+    ("hydroxyzine", "hydroxychloroquine"),
+    ("clopidogrel", "omeprazole"),  # the advice says avoid: major, not moderate
+    ("erythromycin", "simvastatin"), ("esomeprazole", "clopidogrel"),
+]
+MODERATE = [
+    # Labels and the thesaurus ask for monitoring or a dose change here, not avoidance.
+    ("rifampin", "buspirone"), ("rifampin", "prednisone"),
+    ("carbamazepine", "clarithromycin"), ("carbamazepine", "aripiprazole"), ("carbamazepine", "lamotrigine"),
+    ("warfarin", "tramadol"), ("warfarin", "prednisone"), ("warfarin", "azithromycin"),
+]
+CASES = [(a, b, "major") for a, b in MAJOR] + [(a, b, "moderate") for a, b in MODERATE]
+
+
+@pytest.fixture
+def moieties(app):
+    """Each medicine as a bare ingredient of the reference (as the catalogue import leaves them)."""
+    with app.app_context():
+        for name in sorted({n for a, b, _ in CASES for n in (a, b)}):
+            db.session.add(Ingredient(name=name))
+        db.session.commit()
+
+
+def test_the_api_flags_every_pair_at_its_level(client, moieties):
+    wrong = []
+    for a, b, severity in CASES:
+        data = client.post("/api/v1/interactions", json={"drugs": [a, b]}).get_json()
+        found = [(f["severity"], f["source"]) for f in data["interactions"]]
+        if data["unrecognized"] or len(found) != 1 or found[0][0] != severity:
+            wrong.append((a, b, severity, found, data["unrecognized"]))
+        elif not re.search(r"\b(19|20)\d\d\b|DailyMed", found[0][1]):
+            wrong.append((a, b, "source without a date", found))
+    assert wrong == []
+
+
+def _drug_findings(page: str) -> list[tuple[str, str]]:
+    """(severity, text) of each medicine-interaction finding on the page."""
+    items = re.findall(r'<li class="finding finding-(major|moderate|minor)">(.*?)</li>', page, re.S)
+    return [(sev, html.unescape(body)) for sev, body in items if "Medicine interaction" in body]
+
+
+def test_the_checker_page_shows_every_pair_at_its_level(client, moieties):
+    wrong = []
+    for a, b, severity in CASES:
+        page = client.get("/interaction-checker", query_string={"medicines": f"{a}\n{b}"}).get_data(as_text=True)
+        found = _drug_findings(page)
+        if [sev for sev, _ in found] != [severity] or "Source:" not in found[0][1]:
+            wrong.append((a, b, severity, [sev for sev, _ in found]))
+    assert wrong == []
+
+
+def test_a_generated_finding_reads_in_our_words_with_its_list_and_year(client, moieties):
+    page = client.get("/interaction-checker", query_string={"medicines": "hydroxyzine\ncitalopram"}).get_data(
+        as_text=True)
+    ((severity, text),) = _drug_findings(page)
+    assert severity == "major" and "QT interval" in text and "Do not combine" in text
+    assert "ANSM drug interaction thesaurus" in text and "2016" in text
