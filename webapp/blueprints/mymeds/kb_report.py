@@ -227,10 +227,10 @@ def report_lines(report: KbReport, show_conflicts: int | None = 60) -> list[str]
     for grade, count in sorted(report.rise_by_grade.items(), key=lambda item: -item[1]):
         lines.append(f"  +{count:,} graded major because of {grade} ({_WHY.get(grade, '')})")
     lines.append(f"Review list: {len(report.conflicts):,} pairs where the sources disagree (the stricter is shown)")
-    by_kind = Counter("hand vs lists" if c.hand else "between lists" for c in report.conflicts)
-    lines += [f"  {kind}: {count:,}" for kind, count in sorted(by_kind.items())]
-    shown = report.conflicts if show_conflicts is None else sorted(
-        report.conflicts, key=lambda c: (c.hand is None, c.pair))[:show_conflicts]
+    by_kind = Counter(_kind(c) for c in report.conflicts)
+    lines += [f"  {kind}: {count:,}" for kind, count in sorted(by_kind.items(), key=lambda item: _ORDER.index(item[0]))]
+    ordered = sorted(report.conflicts, key=lambda c: (_ORDER.index(_kind(c)), c.pair))
+    shown = ordered if show_conflicts is None else ordered[:show_conflicts]
     for c in shown:
         listed = ", ".join(f"{source} {grade.split('-', 1)[1]}" for source, grade in c.lists)
         kept = " (hand rule kept after review)" if c.kept_by_review else ""
@@ -238,6 +238,20 @@ def report_lines(report: KbReport, show_conflicts: int | None = 60) -> list[str]
     if show_conflicts is not None and len(report.conflicts) > show_conflicts:
         lines.append(f"  ... {len(report.conflicts) - show_conflicts:,} more (flask kb report --all)")
     return lines
+
+
+_ORDER = ("a list is stricter than the hand rule: the list is shown, correct the hand rule",
+          "a list is stricter, the hand rule is kept after review",
+          "the hand rule is stricter than the lists: the hand rule is shown",
+          "the lists disagree with each other: the stricter is shown")
+
+
+def _kind(c: Conflict) -> str:
+    if c.hand is None:
+        return _ORDER[3]
+    if c.kept_by_review:
+        return _ORDER[1]
+    return _ORDER[0] if c.shown != c.hand else _ORDER[2]
 
 
 _WHY = {
