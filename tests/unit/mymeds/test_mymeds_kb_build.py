@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp.blueprints.mymeds.kb_build import (
+from webapp.blueprints.mymeds.kb.build import (
     INN_TO_US,
     NameMap,
     build_pairs,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.blueprints.mymeds.kb_sources import ansm_grade
-from webapp.blueprints.mymeds.kb_wording import GRADES, MECHANISMS, classify_mechanism, wording
+from webapp.blueprints.mymeds.kb.sources import ansm_grade
+from webapp.blueprints.mymeds.kb.wording import GRADES, MECHANISMS, classify_mechanism, wording
 
 
 @pytest.mark.parametrize(("grade", "severity"), [

@@ -1,4 +1,4 @@
-"""flask import recalls FILE; flask alerts send; flask kb (kb_commands.py)."""
+"""flask import recalls FILE; flask alerts send; flask kb (kb/commands.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from webapp.blueprints.mymeds.kb_commands import kb_cli
+from webapp.blueprints.mymeds.kb.commands import kb_cli
 from webapp.blueprints.mymeds.recalls.alerts import MAIL_CATEGORY
 from webapp.blueprints.mymeds.recalls.fda_import import RecallFileError
 from webapp.blueprints.mymeds.recalls.workflow import import_match_notify

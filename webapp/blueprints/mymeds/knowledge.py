@@ -11,7 +11,7 @@ Rules are symmetric (A+B is B+A). When several rules match one pair of ingredien
 most specific wins (ingredient/food beats class), then the most severe.
 
 Beside the hand-written rules, the knowledge base may hold rules generated from public
-lists (kb_generated.GeneratedRules, built by `flask kb build`). For one pair the
+lists (kb/generated.py: GeneratedRules, built by `flask kb build`). For one pair the
 hand-written rule is shown (more specific and reviewed) unless a generated rule is more
 severe: then the stricter one is shown, and `flask kb report` lists the pair for review. The checker that
 applies it to a list of medicines is interactions.check_interactions.
@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # kb_generated imports this module
-    from webapp.blueprints.mymeds.kb_generated import GeneratedRules
+if TYPE_CHECKING:  # kb/generated.py imports this module
+    from webapp.blueprints.mymeds.kb.generated import GeneratedRules
 
 SEVERITIES = ("major", "moderate", "minor")
 SEVERITY_RANK = {"major": 3, "moderate": 2, "minor": 1}

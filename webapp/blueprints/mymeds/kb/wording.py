@@ -60,6 +60,7 @@ GRADES: dict[str, Grade] = {
 _EFFECTS: tuple[tuple[str, str], ...] = (
     ("live-vaccine", r"vaccin"),
     ("contraceptive", r"contracepti"),
+    ("opposing", r"antagonism"),
     ("serotonin", r"serotonin"),
     ("qt", r"torsade|qt interval|qt prolong|ventricular (arrhythm|rhythm)"),
     ("hyperkalaemia", r"hyperkal"),
@@ -83,7 +84,7 @@ _LEVELS: tuple[tuple[str, str], ...] = (
                      r"|inhibition of (its|the|their) (hepatic )?metabolism|increase of the \w+emia"),
     ("lowers-effect", r"decrease,? (\w+ )*?(of|in) the (\w+ )?(plasma |blood |serum )?(concentration|level)"
                       r"|(decrease|reduction|loss) of (the|its) (\w+ )?(effectiveness|efficacy|effect)"
-                      r"|increase of (its|the) (hepatic )?metabolism|inducer|induction|antagonism"),
+                      r"|increase of (its|the) (hepatic )?metabolism|inducer|induction"),
     ("absorption", r"(decrease|reduction) of (the|its) (digestive |intestinal )?absorption|digestive absorption"),
 )
 _LEVEL_KINDS = tuple(kind for kind, _ in _LEVELS)
@@ -101,7 +102,7 @@ def classify_mechanism(description: str) -> str:
     its consequence ("raises-level/breathing"), or "generic" when no keyword matches."""
     text = " ".join((description or "").lower().split())
     effect = next((kind for kind, pattern in _EFFECTS if re.search(pattern, text)), None)
-    if effect in ("live-vaccine", "contraceptive"):
+    if effect in ("live-vaccine", "contraceptive", "opposing"):
         return effect
     spots = [(m.start(), kind) for kind, pattern in _LEVELS if (m := re.search(pattern, text))]
     if spots:
@@ -115,30 +116,34 @@ def classify_mechanism(description: str) -> str:
 # What can happen, per mechanism kind. {a} and {b} are the two medicines; {x} is the one whose
 # level or effect changes, {y} the other (kinds that need a direction only use them when known).
 _SUMMARIES: dict[str, str] = {
+    # Effects that add up are said of the pair, never "both do X": a list row often pairs a
+    # medicine that causes the effect with one that only makes it more likely (a laxative that
+    # lowers potassium, with a medicine that lengthens the QT interval).
     "live-vaccine": "With {a} and {b} together, a live vaccine may not be safe: a weakened immune system "
                     "can let the vaccine virus or germ cause a serious infection.",
-    "serotonin": "{a} and {b} both raise serotonin activity. Together they can cause serotonin toxicity: "
-                 "agitation, sweating, shaking, fever and a fast heartbeat.",
-    "qt": "{a} and {b} can both lengthen the QT interval (the heart's electrical recharge time). Together "
-          "this can trigger a dangerous irregular heartbeat.",
-    "hyperkalaemia": "{a} and {b} can both raise the potassium level in the blood. Too much potassium can "
-                     "cause muscle weakness and a dangerous heart rhythm.",
-    "bleeding": "{a} and {b} together raise the risk of bleeding.",
-    "muscle": "{a} and {b} together raise the risk of muscle damage, which can be severe and harm the kidneys.",
-    "breathing": "{a} and {b} together can deepen sleepiness and slow breathing.",
-    "nervous-system": "{a} and {b} together can affect the nervous system: confusion, dizziness, unsteadiness "
-                      "or trembling.",
-    "sedation": "{a} and {b} can both make you sleepy. Together they slow reactions more, which matters "
-                "for driving and raises the risk of falls.",
-    "seizures": "With {a} and {b} together, the risk of seizures rises.",
-    "hypertension": "{a} and {b} together can narrow blood vessels and raise blood pressure sharply.",
-    "low-blood-pressure": "{a} and {b} can both lower blood pressure. Together they can cause dizziness or "
-                          "fainting, especially when standing up.",
-    "slow-heart": "{a} and {b} can both slow the heartbeat. Together the heart can beat too slowly.",
-    "kidney": "{a} and {b} can both strain the kidneys. Together they raise the risk of kidney harm.",
-    "low-blood-sugar": "With {a} and {b} together, blood sugar can drop too low.",
-    "blood-count": "{a} and {b} together can lower the blood counts more than either alone.",
     "contraceptive": "With {a} and {b} together, a hormonal contraceptive may not prevent pregnancy reliably.",
+    "opposing": "{a} and {b} work against each other, so either may not work as well.",
+    "serotonin": "Together, {a} and {b} can cause serotonin toxicity: agitation, sweating, shaking, fever and "
+                 "a fast heartbeat.",
+    "qt": "Together, {a} and {b} raise the risk of a dangerous irregular heartbeat (a long QT interval, "
+          "torsades de pointes).",
+    "hyperkalaemia": "Together, {a} and {b} can raise the potassium level in the blood too far, which can cause "
+                     "muscle weakness and a dangerous heart rhythm.",
+    "bleeding": "Together, {a} and {b} raise the risk of bleeding.",
+    "muscle": "Together, {a} and {b} raise the risk of muscle damage, which can be severe and harm the kidneys.",
+    "breathing": "Together, {a} and {b} can deepen sleepiness and slow breathing.",
+    "nervous-system": "Together, {a} and {b} can affect the nervous system: confusion, dizziness, unsteadiness "
+                      "or trembling.",
+    "sedation": "Together, {a} and {b} can make you sleepier and slow your reactions, which matters for driving "
+                "and raises the risk of falls.",
+    "seizures": "Together, {a} and {b} raise the risk of seizures.",
+    "hypertension": "Together, {a} and {b} can narrow blood vessels and raise blood pressure sharply.",
+    "low-blood-pressure": "Together, {a} and {b} can lower blood pressure too far, causing dizziness or fainting, "
+                          "especially when standing up.",
+    "slow-heart": "Together, {a} and {b} can slow the heartbeat too much.",
+    "kidney": "Together, {a} and {b} raise the risk of kidney harm.",
+    "low-blood-sugar": "Together, {a} and {b} can make blood sugar drop too low.",
+    "blood-count": "Together, {a} and {b} can lower the blood counts more than either alone.",
     "absorption": "Taken at the same time, one of {a} and {b} can stop the other from being absorbed well.",
     "lowers-effect": "{y} can lower the blood level or the effect of {x}, so {x} may not work as well.",
     "raises-level": "{y} can raise the blood level of {x}, which makes the side effects of {x} more likely.",

@@ -9,7 +9,10 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from webapp.blueprints.drugs.models import Drug, Ingredient, Product, drug_ingredients
-from webapp.blueprints.mymeds import interaction_loader, kb_build, kb_report
+from webapp.blueprints.mymeds import interaction_loader
+from webapp.blueprints.mymeds.kb import build as kb_build
+from webapp.blueprints.mymeds.kb import report as kb_report
+from webapp.blueprints.mymeds.kb import sources as kb_sources
 from webapp.core.datafiles import DATA_DIR
 from webapp.extensions import db
 
@@ -54,7 +57,7 @@ def report_command(source_dir: Path | None, show_all: bool) -> None:
     """Coverage, recall, false-major rate and the review list of the knowledge base."""
     if source_dir is None and DEFAULT_SOURCES.exists():
         source_dir = DEFAULT_SOURCES
-    if source_dir is None or not (source_dir / kb_build.kb_sources.ANSM_FLAT).exists():
+    if source_dir is None or not (source_dir / kb_sources.ANSM_FLAT).exists():
         click.echo("No public lists folder: recall is not measured (pass SOURCE_DIR).")
         source_dir = None
     click.echo("Loading the knowledge base ...")

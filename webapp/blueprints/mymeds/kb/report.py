@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from webapp.blueprints.mymeds import kb_sources
-from webapp.blueprints.mymeds.kb_build import NameMap, build_pairs
-from webapp.blueprints.mymeds.kb_wording import GRADES
+from webapp.blueprints.mymeds.kb import sources as kb_sources
+from webapp.blueprints.mymeds.kb.build import NameMap, build_pairs
+from webapp.blueprints.mymeds.kb.wording import GRADES
 from webapp.blueprints.mymeds.knowledge import KnowledgeBase
 
 SAMPLE_SIZE = 200

@@ -1,6 +1,6 @@
 """Read the public interaction lists (../shared/data/ddi-public-sources/, see its SOURCE.md)
 into plain rows: two sides (a drug name or a class of names), the list's grade, the
-mechanism kind and which side is affected. kb_build turns the rows into our pairs.
+mechanism kind and which side is affected. kb/build.py turns the rows into our pairs.
 
 - ONC high-priority and non-interruptive lists: `$`-separated DrugBank name pairs.
 - ANSM interaction thesaurus (WorldVistA's English translation, 2016): drug and class rows,
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from webapp.blueprints.mymeds.kb_wording import classify_mechanism
+from webapp.blueprints.mymeds.kb.wording import classify_mechanism
 
 ONC_HIGH = "onc_high_priority_pairs.csv"
 ONC_NON_INTERRUPTIVE = "onc_non_interruptive_pairs.csv"
@@ -52,7 +52,7 @@ CAPPED_GRADE = "ansm-precaution"
 @dataclass(frozen=True)
 class SourceRow:
     source: str  # "ansm" | "onc-high" | "onc-ni"
-    grade: str  # a key of kb_wording.GRADES
+    grade: str  # a key of wording.GRADES
     a: tuple[str, ...]  # the names on one side (one name, or a class's members)
     b: tuple[str, ...]
     specificity: int  # 2 drug+drug, 1 drug+class, 0 class+class (the most specific row wins within ANSM)
@@ -139,12 +139,12 @@ def resolve_class(name: str, code: str, members: dict[str, tuple[str, ...]], cod
 
 
 def _stems(side_names: tuple[str, ...], class_name: str | None) -> list[str]:
+    """The words that name a side in a description: a drug's own name. A class side is never
+    looked for by its words ("antihypertensive" names the effect, not the class), so a
+    direction is only claimed when a drug is named, or a class of inducers or inhibitors acts."""
     if class_name is None:
         return [n.lower() for n in side_names]
-    noise = {"medications", "inhibitors", "inhibitor", "drugs", "substances", "agents", "strong", "other",
-             "except", "inducing", "alone", "combination", "antagonists", "that", "tend", "induce"}
-    words = re.findall(r"[a-z]{5,}", class_name.lower())
-    return [w[:7] for w in words if w not in noise]
+    return []
 
 
 def _actor(description: str, a_stems: list[str], b_stems: list[str], a_class: str | None,

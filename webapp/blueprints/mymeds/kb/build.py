@@ -7,7 +7,7 @@ hand-written rules.
 
 The file holds facts only: for each pair of moieties (lowercase US names, as the checker
 sees them), each list that names it with its grade, the mechanism kind and which one is
-affected. No sentence of a list is kept; kb_wording writes our own.
+affected. No sentence of a list is kept; kb/wording.py writes our own.
 
 Names: the lists use DrugBank names (ONC) and French INN spellings in English (ANSM);
 INN_TO_US maps those that differ from the US names. This is a small table of our own,
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from webapp.blueprints.drugs import search as drug_search
-from webapp.blueprints.mymeds import kb_sources
-from webapp.blueprints.mymeds.kb_wording import GRADES, MECHANISMS
+from webapp.blueprints.mymeds.kb import sources as kb_sources
+from webapp.blueprints.mymeds.kb.wording import GRADES, MECHANISMS
 
 PUBLIC_FILE = "interactions_public.json.gz"
 FORMAT = 1

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from webapp.blueprints.mymeds.kb_wording import GRADES, wording
+from webapp.blueprints.mymeds.kb.wording import GRADES, wording
 from webapp.blueprints.mymeds.knowledge import Rule, Source
 
 FORMAT = 1
