@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,27 @@ def test_a_generated_finding_reads_in_our_words_with_its_list_and_year(client, m
     ((severity, text),) = _drug_findings(page)
     assert severity == "major" and "QT interval" in text and "Do not combine" in text
     assert "ANSM drug interaction thesaurus" in text and "2016" in text
+
+
+SOURCES = Path(__file__).parents[3].parent / "shared" / "data" / "ddi-public-sources"
+
+
+@pytest.mark.skipif(not (SOURCES / "SOURCE.md").exists(), reason="../shared/data/ddi-public-sources is not here")
+def test_flask_kb_report_measures_recall_false_majors_and_lists_conflicts(runner, moieties):
+    result = runner.invoke(args=["kb", "report", str(SOURCES)])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Moieties recognised" in out and "with at least one interaction rule" in out
+    ci = re.search(r"ANSM contraindications, in the knowledge base: [\d,]+ pairs; flagged [\d,]+ \(([\d.]+)%\)", out)
+    nr = re.search(r"ANSM not recommended, in the knowledge base: [\d,]+ pairs; flagged [\d,]+ \(([\d.]+)%\)", out)
+    assert float(ci.group(1)) >= 95 and float(nr.group(1)) >= 90
+    assert re.search(r"False-major rate on 200 random pairs no list names \(seed 19\): \d+ major", out)
+    # A pair no list names can only be major through a reviewed hand rule, which the line names.
+    assert all("hand rule" in line for line in out.splitlines() if line.startswith("  major, to review:"))
+    assert "Pairs graded major:" in out and "Review list:" in out
+    assert "aspirin + clopidogrel: hand moderate" in out or "more (flask kb report --all)" in out
+
+
+def test_flask_kb_build_refuses_a_folder_without_the_lists(runner, tmp_path):
+    result = runner.invoke(args=["kb", "build", str(tmp_path)])
+    assert result.exit_code != 0 and "does not hold" in result.output

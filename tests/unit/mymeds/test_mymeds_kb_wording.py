@@ -105,3 +105,8 @@ def test_every_kind_has_words_of_its_own(kind):
     summary, advice = wording(kind, "ansm-precaution", "drug-a", "drug-b", "drug-a")
     assert "drug-a" in summary.lower() and "drug-b" in summary.lower()
     assert advice and "{" not in summary + advice
+
+
+def test_proper_names_keep_their_capitals():
+    summary, _ = wording("lowers-effect", "ansm-contraindication", "phenytoin", "st. john's wort", "phenytoin")
+    assert summary.startswith("St. John's wort can lower the blood level or the effect of phenytoin")

@@ -63,7 +63,7 @@ class KbReport:
     known_ingredients: int
     generated_pairs: int
     recalls: list[Recall]
-    sample: list[tuple[str, str, str | None]]  # (x, y, severity shown)
+    sample: list[tuple[str, str, str | None, str]]  # (x, y, severity shown, which rule)
     conflicts: list[Conflict]
     major_before: int
     major_after: int
@@ -158,7 +158,7 @@ def measure(kb: KnowledgeBase, hand: KnowledgeBase, recognised: frozenset[str], 
     # 200 pairs no list names, drawn from the medicines the knowledge base knows.
     pool = sorted(known & recognised) or sorted(known)
     rng = random.Random(SAMPLE_SEED)
-    sample: list[tuple[str, str, str | None]] = []
+    sample: list[tuple[str, str, str | None, str]] = []
     seen: set[tuple[str, str]] = set()
     attempts = 0
     while len(sample) < SAMPLE_SIZE and len(pool) > 1 and attempts < 100_000:
@@ -168,7 +168,7 @@ def measure(kb: KnowledgeBase, hand: KnowledgeBase, recognised: frozenset[str], 
             continue
         seen.add((x, y))
         rule = kb.pair_rule(x, y)
-        sample.append((x, y, rule.severity if rule else None))
+        sample.append((x, y, rule.severity if rule else None, _why(kb, rule)))
 
     conflicts: list[Conflict] = []
     if generated is not None:
@@ -206,6 +206,16 @@ def measure(kb: KnowledgeBase, hand: KnowledgeBase, recognised: frozenset[str], 
                     before, after, rise, lowered, tuple(in_reference))
 
 
+def _why(kb: KnowledgeBase, rule) -> str:
+    """Which rule grades a pair, for a reviewer: a hand rule by its terms and source."""
+    if rule is None:
+        return ""
+    if kb.generated is not None and rule.source in kb.generated.sources.values():
+        return f"public list: {rule.source.title}"
+    terms = " + ".join(kb.term_name(t) for t in (rule.a, rule.b))
+    return f"hand rule {terms}; {rule.source.title}"
+
+
 def report_lines(report: KbReport, show_conflicts: int | None = 60) -> list[str]:
     lines = [
         f"Moieties recognised ({report.recognised_from}): {report.recognised:,}",
@@ -219,7 +229,7 @@ def report_lines(report: KbReport, show_conflicts: int | None = 60) -> list[str]
     lines.append(f"False-major rate on {len(report.sample)} random pairs no list names (seed {SAMPLE_SEED}): "
                  f"{len(majors)} major ({100 * len(majors) / max(1, len(report.sample)):.1f}%), "
                  f"{len(flagged)} flagged at any level")
-    lines += [f"  major, to review: {x} + {y}" for x, y, _ in majors]
+    lines += [f"  major, to review: {x} + {y} ({why})" for x, y, _, why in majors]
     lines.append(f"Pairs graded major: {report.major_before:,} with the hand-written rules only, "
                  f"{report.major_after:,} with the public lists ({report.lowered} lowered: never, by design); "
                  f"among our reference's medicines alone: {report.major_in_reference[0]:,} -> "

@@ -138,6 +138,12 @@ def resolve_class(name: str, code: str, members: dict[str, tuple[str, ...]], cod
     return close[0] if close else None
 
 
+# Medicines that speed up the breakdown of many others (strong and moderate CYP3A inducers
+# in the FDA's table): in a row that lowers a level, they act unless the row says otherwise.
+KNOWN_INDUCERS = frozenset(("rifampicin", "rifampin", "rifabutin", "st john's wort", "st johns wort",
+                            "carbamazepine", "phenytoin", "phenobarbital", "primidone"))
+
+
 def _stems(side_names: tuple[str, ...], class_name: str | None) -> list[str]:
     """The words that name a side in a description: a drug's own name. A class side is never
     looked for by its words ("antihypertensive" names the effect, not the class), so a
@@ -166,6 +172,10 @@ def _actor(description: str, a_stems: list[str], b_stems: list[str], a_class: st
     for side, spot in (("a", pa), ("b", pb)):
         if spot is not None and re.search(r"\bby (the )?$", text[max(0, spot - 8):spot]):
             return side
+    if mechanism == "lowers-effect":
+        inducing = [side for side, stems in (("a", a_stems), ("b", b_stems)) if set(stems) & KNOWN_INDUCERS]
+        if len(inducing) == 1:
+            return inducing[0]
     if pa is not None and (pb is None or pa < pb):
         return "b"  # the first one named is the one whose level or effect changes
     if pb is not None:

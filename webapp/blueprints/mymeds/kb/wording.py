@@ -182,9 +182,14 @@ _KIND_ADVICE = {
     "bleeding": " Get medical help for black stools, vomiting blood or unusual bruising.",
     "muscle": " Report unexplained muscle pain, weakness or dark urine right away.",
 }
+# Moiety names are lowercase; these few are proper names in a sentence.
+_PROPER = {"st. john's wort": "St. John's wort"}
+
+
 def wording(kind: str, grade: str, a: str, b: str, affected: str | None = None) -> tuple[str, str]:
     """(summary, advice) for a pair; `affected` is a or b when the list says whose level or
     effect changes, else None."""
+    a, b, affected = (_PROPER.get(n, n) if n else n for n in (a, b, affected))
     base, _, consequence = kind.partition("/")
     template = _SUMMARIES.get(base, _SUMMARIES["generic"])
     if base in _UNDIRECTED and affected not in (a, b):
