@@ -1,4 +1,4 @@
-"""flask import recalls FILE; flask alerts send."""
+"""flask import recalls FILE; flask alerts send; flask kb (kb/commands.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from webapp.blueprints.mymeds.kb.commands import kb_cli
 from webapp.blueprints.mymeds.recalls.alerts import MAIL_CATEGORY
 from webapp.blueprints.mymeds.recalls.fda_import import RecallFileError
 from webapp.blueprints.mymeds.recalls.workflow import import_match_notify
@@ -59,3 +60,4 @@ def send_alerts(limit: int) -> None:
 def register(app: Flask, import_group: AppGroup) -> None:
     import_group.add_command(import_recalls)
     app.cli.add_command(alerts_cli)
+    app.cli.add_command(kb_cli)

@@ -8,7 +8,12 @@ interactions.yaml and drug_conditions.yaml that interaction_loader reads.
 - which classes count as therapeutic duplication, with the note to show.
 
 Rules are symmetric (A+B is B+A). When several rules match one pair of ingredients the
-most specific wins (ingredient/food beats class), then the most severe. The checker that
+most specific wins (ingredient/food beats class), then the most severe.
+
+Beside the hand-written rules, the knowledge base may hold rules generated from public
+lists (kb/generated.py: GeneratedRules, built by `flask kb build`). For one pair the
+hand-written rule is shown (more specific and reviewed) unless a generated rule is more
+severe: then the stricter one is shown, and `flask kb report` lists the pair for review. The checker that
 applies it to a list of medicines is interactions.check_interactions.
 
 Nothing here touches a database or a request.
@@ -19,6 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # kb/generated.py imports this module
+    from webapp.blueprints.mymeds.kb.generated import GeneratedRules
 
 SEVERITIES = ("major", "moderate", "minor")
 SEVERITY_RANK = {"major": 3, "moderate": 2, "minor": 1}
@@ -54,6 +63,9 @@ class Rule:
     advice: str
     source: Source
     onc_high_priority: bool = False
+    # A reviewed hand rule whose severity stands even where a public list grades the pair
+    # more strictly (aspirin + clopidogrel: prescribed together on purpose).
+    stands_over_lists: bool = False
 
     @property
     def specificity(self) -> int:
@@ -90,7 +102,9 @@ class KnowledgeBase:
     """Indexes over the rules, built once; lookups memoised per ingredient pair."""
 
     def __init__(self, classes: Iterable[DrugClassInfo], rules: Iterable[Rule],
-                 condition_rules: Iterable[ConditionRule] = (), conditions: Iterable[ConditionInfo] = ()):
+                 condition_rules: Iterable[ConditionRule] = (), conditions: Iterable[ConditionInfo] = (),
+                 generated: GeneratedRules | None = None):
+        self.generated = generated
         self.classes: dict[str, DrugClassInfo] = {c.slug: c for c in classes}
         self.rules: list[Rule] = list(rules)
         self.condition_rules: list[ConditionRule] = list(condition_rules)
@@ -120,9 +134,18 @@ class KnowledgeBase:
         self.duplication_classes_of: dict[str, tuple[str, ...]] = {
             name: tuple(slug for slug in slugs if self.classes[slug].duplication and len(self.classes[slug].members) > 1)
             for name, slugs in self.classes_of.items()}
-        self.known_ingredients: frozenset[str] = frozenset(
-            [name for rule in self.rules for kind, name in (rule.a, rule.b) if kind == "ingredient"]
-            + list(self.classes_of))
+        # Ingredients with at least one interaction rule (with a medicine or a food), named
+        # directly or through a class a rule names: the others cannot be checked at all.
+        ruled: set[str] = set()
+        for rule in self.rules:
+            for kind, name in (rule.a, rule.b):
+                if kind == "ingredient":
+                    ruled.add(name)
+                elif kind == "class" and name in self.classes:
+                    ruled.update(self.classes[name].members)
+        if generated is not None:
+            ruled.update(generated.moieties)
+        self.known_ingredients: frozenset[str] = frozenset(ruled)
 
     def terms(self, ingredient: str) -> list[Term]:
         return [("ingredient", ingredient)] + [("class", slug) for slug in self.classes_of.get(ingredient, ())]
@@ -139,6 +162,11 @@ class KnowledgeBase:
                     for rule in self._pair_index.get((tx, ty), ()):
                         if best is None or _better(rule, best):
                             best = rule
+            if self.generated is not None:
+                listed = self.generated.rule(x, y)
+                if listed is not None and (best is None or not best.stands_over_lists
+                                           and SEVERITY_RANK[listed.severity] > SEVERITY_RANK[best.severity]):
+                    best = listed
         self._pair_memo[key] = best
         return best
 
@@ -335,7 +363,8 @@ def build_knowledge_base(classes_doc: object, interactions_doc: object, conditio
         where = f"interactions entry {n}"
         if not isinstance(entry, dict):
             raise KnowledgeBaseError(f"{where}: expected a mapping")
-        _check_keys(entry, {"a", "b", "severity", "summary", "advice", "source", "onc_high_priority"}, where)
+        _check_keys(entry, {"a", "b", "severity", "summary", "advice", "source", "onc_high_priority",
+                            "stands_over_lists"}, where)
         a = _term(entry.get("a"), f"{where} (a)", classes, allow_food=True)
         b = _term(entry.get("b"), f"{where} (b)", classes, allow_food=True)
         if a == b and a[0] != "class":
@@ -349,8 +378,11 @@ def build_knowledge_base(classes_doc: object, interactions_doc: object, conditio
         onc = entry.get("onc_high_priority", False)
         if not isinstance(onc, bool):
             raise KnowledgeBaseError(f"{where}: onc_high_priority must be true or false")
+        stands = entry.get("stands_over_lists", False)
+        if not isinstance(stands, bool):
+            raise KnowledgeBaseError(f"{where}: stands_over_lists must be true or false")
         rules.append(Rule(a, b, _severity(entry, where), _text(entry, "summary", where), _text(entry, "advice", where),
-                          _source(entry, where), onc))
+                          _source(entry, where), onc, stands))
 
     condition_rules: list[ConditionRule] = []
     condition_info: dict[str, ConditionInfo] = {}
