@@ -38,7 +38,8 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(database_url: str, folder: str, workers: int, extra_env: dict | None = None,
-             started: list | None = None, log=None) -> Iterator[str]:
+             started: list | None = None, log=None, app_spec: str = "webapp:create_app()",
+             cwd: Path | None = None) -> Iterator[str]:
     """The app under gunicorn on a free 127.0.0.1 port; yields its base URL (and appends
     the gunicorn master process to `started`, for benchmarks that signal its workers;
     `log`, an open file, receives its output)."""
@@ -47,14 +48,14 @@ def gunicorn(database_url: str, folder: str, workers: int, extra_env: dict | Non
            **(extra_env or {})}
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "webapp:create_app()"],
-        cwd=ROOT, env=env, stdout=log, stderr=log,
+         "--log-level", "warning", app_spec],
+        cwd=cwd or ROOT, env=env, stdout=log, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     if started is not None:
         started.append(server)
     try:
-        for _ in range(100):
+        for _ in range(600):  # up to a minute: workers start slowly on a busy machine
             try:
                 urllib.request.urlopen(f"{base}/hello").read()
                 break
@@ -63,7 +64,11 @@ def gunicorn(database_url: str, folder: str, workers: int, extra_env: dict | Non
         yield base
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)  # workers finish their requests first; slow on a busy machine
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def wrk(url: str, args, cookie: str | None = None) -> float:

@@ -486,6 +486,25 @@ def test_no_response_made_for_a_member_is_stored(site, member, visitor):
     assert not failures, "\n".join(failures)
 
 
+def test_no_answer_to_a_member_is_ever_public_and_public_answers_are_everyones(site, member):
+    """Over every GET route: a member's answer is never marked for a shared cache, and an
+    answer marked public sets no cookie and is the very bytes another visitor gets."""
+    failures, public = [], 0
+    for endpoint in GET_ENDPOINTS:
+        url = site.url(endpoint)
+        mine = member.get(url)
+        if "public" in mine.headers.get("Cache-Control", "") or "xkey" in mine.headers:
+            failures.append(f"GET {url} as a member: {mine.headers.get('Cache-Control')!r}")
+        first, second = site.app.test_client().get(url), site.app.test_client().get(url)
+        if "public" not in first.headers.get("Cache-Control", ""):
+            continue
+        public += 1
+        if "Set-Cookie" in first.headers or first.get_data() != second.get_data():
+            failures.append(f"GET {url} as a visitor is public but sets a cookie or differs between visitors")
+    assert public > 20
+    assert not failures, "\n".join(failures)
+
+
 def test_pages_naming_the_members_profiles_are_not_stored_and_visitors_pages_are_unchanged(site, member, visitor):
     drug_page, pill_page = site.url("drugs.detail"), site.url("pills.detail")
     for url, personal in ((drug_page, "Allergy warning for Sam"), (pill_page, "Sam"),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from webapp.blueprints.main import sitemap
-from webapp.blueprints.personalisation.today import today_for_reader
+from webapp.blueprints.personalisation.today import member_cache_key, today_for_reader
 from webapp.core.http_cache import public_page
+from webapp.core.page_cache import cacheable_request, cached_render
 from webapp.extensions import csrf, db
 from webapp.security import is_safe_next, require_same_origin
 from webapp.templating import FONT_SIZE_COOKIE, FONT_SIZES
@@ -21,10 +23,18 @@ ONE_YEAR = 60 * 60 * 24 * 365
 @bp.route("/")
 @public_page("home")
 def index():
-    # A visitor's page is the editors' picks (site.js reorders them by the reading history
-    # kept in that browser); a member's is personal, and security.py marks it no-store.
+    # A visitor's page is the editors' picks, the same for all (the shared cache keeps it;
+    # site.js reorders them by the reading history kept in that browser). A member's is
+    # personal (security.py marks it no-store) and costly, so each worker reuses it while
+    # the member and their signals are unchanged.
+    if not current_user.is_authenticated or not cacheable_request():
+        return _render_home()
+    return cached_render(member_cache_key(), _render_home)
+
+
+def _render_home(**holes) -> str:
     today = today_for_reader()
-    return render_template("main/index.html", cards=today.cards, groups=today.groups)
+    return render_template("main/index.html", cards=today.cards, groups=today.groups, **holes)
 
 
 @bp.route("/font-size", methods=["POST"])

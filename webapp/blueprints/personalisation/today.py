@@ -30,6 +30,13 @@ def today_for_reader(limit: int = 6) -> personalisation.Today:
     return personalisation.today(db.session, user_id, (), _Link(), datetime.now(timezone.utc), limit=limit, cache=cache)
 
 
+def member_cache_key() -> tuple:
+    """Everything the signed-in member's home page depends on (for the per-worker page cache)."""
+    user = current_user
+    fingerprint = personalisation.signals_fingerprint(db.session, user.id)
+    return ("member", user.id, user.display_name, user.email, user.role, user.is_verified, fingerprint)
+
+
 def today_cards(limit: int = 6):
     return today_for_reader(limit).cards
 
