@@ -58,6 +58,9 @@ class Config:
     # How many reverse proxies in front of us append to X-Forwarded-For / -Proto. With 0
     # the headers are ignored, because any client could send them.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+    # Where to send cache purges (Varnish's address, e.g. http://127.0.0.1:6081/); none: no
+    # shared cache, nothing to purge (the embedded `make run`).
+    CACHE_PURGE_URLS = _list("CACHE_PURGE_URLS")
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     PASSWORD_HASH_METHOD = "scrypt"
@@ -97,6 +100,7 @@ class TestConfig(Config):
     DRUG_CATALOGUE_SEED_LIMIT = 200
     REDIS_URL = None
     SITE_URL = "http://localhost"
+    CACHE_PURGE_URLS: list[str] = []
 
 
 class ProductionConfig(Config):

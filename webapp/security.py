@@ -1,19 +1,19 @@
-"""Security headers on every response, a CSP nonce for JSON-LD, no-store for the signed-in
-member's responses, JSON bodies refused before they can crash a view, and per-request
-SQLite BEGIN mode."""
+"""Security headers on every response, caching rules (public pages for visitors, no-store for
+any request with a session), JSON bodies refused before they can crash a view, and
+per-request SQLite BEGIN mode."""
 
 from __future__ import annotations
 
 import re
-import secrets
 from functools import wraps
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.exceptions import BadRequest
 
 from webapp import database
+from webapp.core import http_cache
 from webapp.errors import wants_json
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -32,25 +32,19 @@ PERMISSIONS_POLICY = (
 )
 
 
-def csp_nonce() -> str:
-    """A per-response nonce; only our JSON-LD data blocks carry it (no inline code runs)."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
-
-
-def content_security_policy(nonce: str | None) -> str:
-    script_src = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
-    return (
-        "default-src 'self'; "
-        f"script-src {script_src}; "
-        "style-src 'self'; "
-        "img-src 'self' data:; "
-        "object-src 'none'; "
-        "base-uri 'self'; "
-        "frame-ancestors 'none'; "
-        "form-action 'self'"
-    )
+# No inline script or style runs anywhere, so no nonce is needed: every response can carry
+# the same policy, and a public page is the same bytes for every reader. (The JSON-LD data
+# block is not script: browsers never execute it, so script-src does not apply to it.)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; "
+    "script-src 'self'; "
+    "style-src 'self'; "
+    "img-src 'self' data:; "
+    "object-src 'none'; "
+    "base-uri 'self'; "
+    "frame-ancestors 'none'; "
+    "form-action 'self'"
+)
 
 
 def no_store(view):
@@ -75,6 +69,40 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(urljoin(request.host_url, target))
     return not parts.netloc or parts.netloc == urlsplit(request.host_url).netloc
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def is_same_origin_request() -> bool:
+    """Whether a POST comes from one of our own pages, by the headers browsers add (OWASP's
+    "verifying origin with standard headers" and "Fetch Metadata" defences).
+
+    Sec-Fetch-Site decides when the browser sends it. Otherwise Origin, else Referer, must be
+    our origin: SITE_URL's, or the request's own host (already checked against TRUSTED_HOSTS).
+    A request with none of the three did not come from a browser that could be tricked into
+    sending it (every current browser sends Origin on a cross-site POST), so it is let through.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    claimed = request.headers.get("Origin") or request.headers.get("Referer")
+    if claimed is None:
+        return True
+    origin = _origin_of(claimed)
+    if not origin:
+        return False  # "null" (a sandboxed or privacy-stripped origin) or nonsense
+    own = {_origin_of(current_app.config["SITE_URL"]), _origin_of(request.host_url)}
+    return origin in own or urlsplit(origin).netloc == request.host.lower()
+
+
+def require_same_origin() -> None:
+    """The check for the few public POSTs made from cached pages, which carry no CSRF token
+    (the footer newsletter form, the text size). Member forms keep their token."""
+    if not is_same_origin_request():
+        abort(403, "This form was sent from another site, so it was not accepted.")
 
 
 class UnreadableJSON(ValueError):
@@ -142,6 +170,8 @@ def member_was_read() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    http_cache.init_app(app)
+
     @app.before_request
     def _refuse_nul_in_path():
         # No page has a NUL byte in its address, and PostgreSQL refuses NUL in text.
@@ -164,7 +194,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", content_security_policy(g.get("csp_nonce")))
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
@@ -172,12 +202,18 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SECURE_COOKIES"):
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if g.get("no_store") or member_was_read():
-            # Personal: the view said so, or the response was made for a signed-in member
-            # (their name in the header, their profiles' allergy warnings, their groups).
+        if request.endpoint == "static":
+            http_cache.static_cache_headers(app, response)
+        elif g.get("no_store") or member_was_read() or http_cache.request_has_session():
+            # Personal: the view said so, the response was made for a signed-in member (their
+            # name in the header, their profiles' allergy warnings, their groups), or the
+            # request carries a session, whose flashed messages and form tokens are its own.
             headers["Cache-Control"] = "private, no-store"
             headers["Pragma"] = "no-cache"
+            headers.pop("xkey", None)
+        elif http_cache.make_public(response):
+            pass  # the same bytes for every visitor: a shared cache may keep them
         elif "Cache-Control" not in headers and response.mimetype == "text/html":
-            # Pages vary with the login and the font-size cookie; never share them.
+            # Pages that vary with the text-size cookie, or set a cookie: never share them.
             headers["Cache-Control"] = "private, no-cache"
         return response

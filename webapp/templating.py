@@ -1,4 +1,4 @@
-"""Things every template may use: font size, CSP nonce, header counters, date formats."""
+"""Things every template may use: font size, header counters, date formats."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date, datetime
 from flask import Flask, request
 from flask_login import current_user
 
+from webapp.core import http_cache
 from webapp.core.area import registry
-from webapp.security import csp_nonce
 
 FONT_SIZES = ("smaller", "default", "larger")
 
@@ -21,7 +21,7 @@ MAIN_NAV = [
     ("community.ask", "Get Answers"),
     ("content.centers", "Health Centers"),
 ]
-FONT_SIZE_COOKIE = "font_size"
+FONT_SIZE_COOKIE = http_cache.FONT_SIZE_COOKIE
 
 
 def current_nav_endpoint() -> str | None:
@@ -64,7 +64,6 @@ def register(app: Flask) -> None:
         return {
             "font_size": current_font_size(),
             "font_sizes": FONT_SIZES,
-            "csp_nonce": csp_nonce,
             "header_counters": header_counters,
             "main_nav": MAIN_NAV,
             "current_nav_endpoint": current_nav_endpoint,

@@ -1,7 +1,10 @@
-"""A short-lived, per-worker cache of rendered pages with holes for the per-request parts.
+"""A short-lived, per-worker cache of rendered member pages, with a hole for the CSRF token.
 
-A page is rendered with placeholders where the CSRF token and the CSP nonce go; serving
-it from the cache fills them in fresh, so no two responses share either. The caller's key
+Public pages are kept by the shared HTTP cache (core/http_cache.py and Varnish); this one is
+for what Varnish never keeps: a member's home page, which is costly to build and which
+`bench/http_cache_bench.py` / `bench/home_vs_hello.py` show still pays to reuse (#20).
+A page is rendered with a placeholder where the CSRF token goes; serving it from the cache
+fills it in fresh, so no two responses share one. The caller's key
 must capture everything else the page depends on (who is reading, a fingerprint of their
 data); the endpoint and the reader's text size are added here. Entries expire after `ttl`
 seconds, which bounds how stale the parts other areas draw (header, footer) can be.
@@ -21,11 +24,9 @@ from dataclasses import dataclass
 from flask import abort, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
-from webapp.security import csp_nonce
 from webapp.templating import current_font_size
 
 CSRF_HOLE = "hd-csrf-hole-7c21d"
-NONCE_HOLE = "hd-nonce-hole-7c21d"
 MAX_ENTRIES = 1000
 TTL_SECONDS = 60.0
 RECHECK_SECONDS = 5.0
@@ -70,13 +71,11 @@ def cached_render(key: tuple, render: Callable[..., str], *, ttl: float = TTL_SE
             current = current or version()
             if current is None:
                 abort(404)
-        html = render(csrf_token=lambda: CSRF_HOLE, csp_nonce=lambda: NONCE_HOLE)
+        html = render(csrf_token=lambda: CSRF_HOLE)
         if len(cache) >= MAX_ENTRIES:
             cache.clear()
         cache[key] = entry = _Entry(html, current, now, now)
     html = entry.html
     if CSRF_HOLE in html:
         html = html.replace(CSRF_HOLE, generate_csrf())
-    if NONCE_HOLE in html:
-        html = html.replace(NONCE_HOLE, csp_nonce())
     return html

@@ -22,6 +22,7 @@ from webapp.blueprints.community.routes import (
 from webapp.blueprints.community.rules import CommunityError, is_moderator
 from webapp.core.forms import EmptyForm, show_refusal
 from webapp.core.guards import COMMUNITY_POST_LIMIT, member_page
+from webapp.core.http_cache import public_page
 from webapp.core.links import site_url_for
 from webapp.core.paging import page_number
 from webapp.extensions import db
@@ -29,6 +30,7 @@ from webapp.security import is_safe_next
 
 
 @bp.route("/groups/<slug>")
+@public_page("group:{slug}", "list:community")
 def group(slug: str):
     item = groups.get_group(db.session, slug)
     if item is None or not groups.can_read_group(db.session, item, current_user):

@@ -38,6 +38,10 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 class CommunityGroup(db.Model):
     __tablename__ = "community_groups"
+
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {f"group:{self.slug}", "list:community", "home"}
     __table_args__ = (
         CheckConstraint(_in("visibility", GROUP_VISIBILITIES), name="visibility"),
         CheckConstraint(_in("status", GROUP_STATUSES), name="status"),
@@ -93,6 +97,10 @@ class CommunityInvitation(db.Model):
 
 class CommunityThread(db.Model):
     __tablename__ = "community_threads"
+
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {f"thread:{self.id}", "list:community", "home"}
     __table_args__ = (
         CheckConstraint(_in("status", THREAD_STATUSES), name="status"),
         Index("ix_community_threads_group_created", "group_id", "created_at"),
@@ -124,6 +132,10 @@ class CommunityThread(db.Model):
 
 class CommunityPost(db.Model):
     __tablename__ = "community_posts"
+
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {f"thread:{self.thread_id}", "list:community"}
     __table_args__ = (
         CheckConstraint(_in("status", POST_STATUSES), name="status"),
         Index("ix_community_posts_thread_created", "thread_id", "created_at"),

@@ -36,6 +36,7 @@ from webapp.blueprints.community.threads import search_threads
 from webapp.blueprints.content import feeds as content_feeds
 from webapp.core.forms import EmptyForm, show_refusal
 from webapp.core.guards import COMMUNITY_POST_LIMIT, member_page
+from webapp.core.http_cache import public_page
 from webapp.core.links import site_url_for
 from webapp.core.paging import page_number
 from webapp.core.slugs import slugify
@@ -136,6 +137,7 @@ def _get_thread(thread_id: int) -> CommunityThread:
 
 
 @bp.route("")
+@public_page("list:community")
 def index():
     summaries = groups.list_groups(db.session, current_user)
     recent = threads.recent_threads(db.session, current_user, limit=10)
@@ -148,6 +150,7 @@ def index():
 
 
 @bp.route("/threads/<int:thread_id>")
+@public_page("thread:{thread_id}")
 def thread(thread_id: int):
     return _render_thread(_get_thread(thread_id))
 
@@ -399,6 +402,7 @@ def open_notification(notification_id: int):
 
 
 @bp.route("/search")
+@public_page("list:community")
 def search():
     form = SearchForm(request.args)
     query = (form.q.data or "").replace("\x00", "")
@@ -409,6 +413,7 @@ def search():
 
 
 @bp.route("/second-opinion")
+@public_page("list:community")
 def second_opinion():
     page = threads.second_opinion(db.session, page_number(request.args.get("page")))
     articles = content_feeds.expert_perspective_articles(db.session) if page.page == 1 else []

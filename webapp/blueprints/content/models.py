@@ -25,6 +25,10 @@ AUDIENCE_LABELS = {"health-professional": "Health professionals", "patient": "Pa
 class HealthCenter(db.Model):
     __tablename__ = "health_centers"
 
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {f"center:{self.slug}", "list:content", "home"}
+
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -48,6 +52,10 @@ class HealthCenter(db.Model):
 
 class Article(db.Model):
     __tablename__ = "articles"
+
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {f"article:{self.slug}", "list:content", "home"}
     __table_args__ = (
         CheckConstraint("kind IN ('pdq-summary', 'feature', 'expert-perspective')", name="kind"),
         CheckConstraint("audience IN ('health-professional', 'patient')", name="audience"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from webapp.blueprints.content import queries as content_queries
@@ -11,7 +10,8 @@ from webapp.blueprints.content.forms import SiteSearchForm
 from webapp.blueprints.content.loader import SLUG
 from webapp.blueprints.content.render import END_POINTS, STUDY_DESIGNS
 from webapp.blueprints.personalisation.today import sidebar_cards
-from webapp.core.page_cache import cacheable_request, cached_render
+from webapp.core import http_cache
+from webapp.core.http_cache import public_page
 from webapp.core.paging import page_number
 from webapp.core.search import index as site_search
 from webapp.extensions import db
@@ -34,18 +34,21 @@ def _canonical(endpoint: str, **values) -> str:
 
 
 @bp.route("/health-centers")
+@public_page("list:content")
 def centers():
     return render_template("content/centers.html", centers=content_queries.list_centers(db.session),
                            canonical=_canonical("content.centers"))
 
 
 @bp.route("/health-centers/levels-of-evidence")
+@public_page()
 def levels_of_evidence():
     return render_template("content/levels.html", designs=STUDY_DESIGNS, end_points=END_POINTS,
                            canonical=_canonical("content.levels_of_evidence"))
 
 
 @bp.route("/health-centers/<slug>")
+@public_page("center:{slug}", "list:content")
 def center(slug: str):
     center = content_queries.get_center(db.session, _slug_or_404(slug)) or abort(404)
     view_functions = current_app.view_functions
@@ -64,24 +67,16 @@ def center(slug: str):
 
 
 @bp.route("/health-centers/<center_slug>/<article_slug>")
+@public_page("article:{article_slug}", "center:{center_slug}")
 def article(center_slug: str, article_slug: str):
     center_slug, article_slug = _slug_or_404(center_slug), _slug_or_404(article_slug)
-    # Anonymous readers all get the same page but for the CSRF token and CSP nonce, so it comes
-    # from the page cache, which re-checks the article's content hash every few seconds (a content
-    # sync shows within seconds). Logged-in readers get their own sidebar, always rendered afresh.
-    if current_user.is_authenticated or not cacheable_request():
-        return _render_article(center_slug, article_slug)
-    return cached_render((center_slug, article_slug), lambda **holes: _render_article(center_slug, article_slug, **holes),
-                         version=lambda: content_queries.article_version(db.session, center_slug, article_slug))
-
-
-def _render_article(center_slug: str, article_slug: str, **holes) -> str:
     article = content_queries.get_article(db.session, center_slug, article_slug) or abort(404)
     next_article = content_queries.articles_by_slug(db.session, [article.next_slug] if article.next_slug else [])
     # Related articles not already recommended by a card inside the text.
     related = [a for a in content_queries.articles_by_slug(db.session, article.related_slugs)
                if f'id="related-{a.slug}"' not in article.body_html]
     canonical = _canonical("content.article", center_slug=center_slug, article_slug=article_slug)
+    http_cache.last_modified(article.updated_at)
     return render_template(
         "content/article.html",
         article=article,
@@ -92,11 +87,11 @@ def _render_article(center_slug: str, article_slug: str, **holes) -> str:
                                   exclude=("article", article.slug)),
         canonical=canonical,
         json_ld=content_queries.article_json_ld(article, canonical, _canonical("content.center", slug=center_slug)),
-        **holes,
     )
 
 
 @bp.route("/search")
+@public_page("list:search")
 def search():
     form = SiteSearchForm(request.args)
     kinds = site_search.indexed_kinds(db.session)

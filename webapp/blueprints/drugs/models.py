@@ -108,6 +108,10 @@ class DrugClass(db.Model):
 class Condition(db.Model):
     __tablename__ = "conditions"
 
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {f"condition:{self.slug}", "list:drugs"}
+
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -137,6 +141,10 @@ class Drug(db.Model):
     """A medicine people talk about, with its monograph (curated, from webapp/data/drugs)."""
 
     __tablename__ = "drugs"
+
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {f"drug:{self.slug}", f"drug-id:{self.id}", "list:drugs", "home"}
     __table_args__ = (
         CheckConstraint("kind IN ('prescription', 'otc', 'vitamin', 'supplement')", name="kind"),
         CheckConstraint("popularity BETWEEN 1 AND 5", name="popularity"),
@@ -235,6 +243,10 @@ class Product(db.Model):
     """One Drugs@FDA product row (application number + product number)."""
 
     __tablename__ = "products"
+
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {f"drug-id:{self.drug_id}", "list:drugs"}
     __table_args__ = (
         UniqueConstraint("appl_no", "product_no", name="uq_products_appl_no_product_no"),
         CheckConstraint("marketing_status IS NULL OR marketing_status IN "
@@ -343,6 +355,10 @@ class DrugSearchTypoKey(db.Model):
 
 class Review(db.Model):
     __tablename__ = "drug_reviews"
+
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {f"drug-id:{self.drug_id}"}
     __table_args__ = (
         UniqueConstraint("drug_id", "user_id", name="uq_drug_reviews_drug_user"),
         CheckConstraint("effectiveness BETWEEN 1 AND 5", name="effectiveness"),

@@ -16,9 +16,11 @@ from webapp.blueprints.drugs.forms import ReportForm, ReviewForm, SearchForm
 from webapp.blueprints.drugs.models import KIND_LABELS, Review
 from webapp.blueprints.mymeds.interaction_loader import knowledge_base
 from webapp.blueprints.pills.search import pills_for_drug
+from webapp.core import http_cache
 from webapp.core.db_types import MAX_DATABASE_INT
 from webapp.core.forms import EmptyForm
 from webapp.core.guards import member_page
+from webapp.core.http_cache import public_page
 from webapp.core.paging import page_number, page_of
 from webapp.extensions import db
 
@@ -90,6 +92,7 @@ def _render_index(hint: bool = False, status: int = 200):
 
 
 @bp.route("/drugs")
+@public_page("list:drugs")
 def index():
     if "q" in request.args:
         if _query_text():
@@ -99,6 +102,7 @@ def index():
 
 
 @bp.route("/drugs/search")
+@public_page("list:drugs")
 def search():
     text = _query_text()
     if not text:
@@ -126,12 +130,14 @@ def autocomplete():
 
 
 @bp.route("/conditions")
+@public_page("list:drugs")
 def conditions():
     return render_template("drugs/conditions.html", conditions=drug_catalog.all_conditions(db.session),
                            form=SearchForm(meta={"csrf": False}))
 
 
 @bp.route("/conditions/<slug>")
+@public_page("condition:{slug}", "list:drugs")
 def condition(slug: str):
     found = drug_catalog.get_condition(db.session, slug)
     if found is None:
@@ -147,10 +153,12 @@ def condition(slug: str):
 
 
 @bp.route("/drugs/<slug>")
+@public_page("drug:{slug}")
 def detail(slug: str):
     drug = drug_catalog.get_drug(db.session, slug)
     if drug is None:
         abort(404)
+    http_cache.tag(f"drug-id:{drug.id}")  # what a review of it purges
     found = pills_for_drug(db.session, drug.id)
     pill_total = len(found)
     pills = [(p, _pill_url(p)) for p in found[:12]]
@@ -168,6 +176,7 @@ def detail(slug: str):
 
 
 @bp.route("/drugs/products/<int:key>")
+@public_page("list:drugs")
 def product_by_id(key: int):
     found = drug_catalog.product_by_id(db.session, key)
     if found is None:
@@ -177,6 +186,7 @@ def product_by_id(key: int):
 
 
 @bp.route("/drugs/products/<key>")
+@public_page("list:drugs")
 def product(key: str):
     if key.isdigit():
         if int(key) > MAX_DATABASE_INT:
@@ -229,8 +239,10 @@ def _drug_or_404(slug: str):
 
 
 @bp.route("/drugs/<slug>/reviews")
+@public_page("drug:{slug}")
 def reviews_list(slug: str):
     drug = _drug_or_404(slug)
+    http_cache.tag(f"drug-id:{drug.id}")
     sort = request.args.get("sort") if request.args.get("sort") in reviews.SORTS else "newest"
     page = _page_asked()
     listing = reviews.list_reviews(db.session, drug.id, sort=sort, page=page)

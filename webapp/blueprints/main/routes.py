@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from webapp.blueprints.main import sitemap
-from webapp.blueprints.main.forms import FontSizeForm
-from webapp.blueprints.personalisation.today import reader_cache_key, today_for_reader
+from webapp.blueprints.personalisation.today import member_cache_key, today_for_reader
 from webapp.core.area import registry
+from webapp.core.http_cache import public_page
 from webapp.core.page_cache import cacheable_request, cached_render
-from webapp.extensions import db
-from webapp.security import is_safe_next
+from webapp.extensions import csrf, db
+from webapp.security import is_safe_next, require_same_origin
 from webapp.templating import FONT_SIZE_COOKIE, FONT_SIZES
 
 bp = Blueprint("main", __name__)
@@ -21,11 +22,15 @@ ONE_YEAR = 60 * 60 * 24 * 365
 
 
 @bp.route("/")
+@public_page("home")
 def index():
-    if not cacheable_request():
+    # A visitor's page is the editors' picks, the same for all (the shared cache keeps it;
+    # site.js reorders them by the reading history kept in that browser). A member's is
+    # personal (security.py marks it no-store) and costly, so each worker reuses it while
+    # the member and their signals are unchanged.
+    if not current_user.is_authenticated or not cacheable_request():
         return _render_home()
-    # The page changes only with the reader and their signals: reuse it while those are the same.
-    return cached_render(reader_cache_key(), _render_home)
+    return cached_render(member_cache_key(), _render_home)
 
 
 def _render_home(**holes) -> str:
@@ -34,13 +39,16 @@ def _render_home(**holes) -> str:
 
 
 @bp.route("/font-size", methods=["POST"])
+@csrf.exempt  # posted from cached pages, which carry no token: checked by origin instead
 def font_size():
-    """Works without JavaScript: the header buttons post here and come back to the page."""
-    form = FontSizeForm()
+    """The no-JavaScript fallback of the header buttons (site.js applies the size in the
+    browser): a cookie that also takes this reader past the shared cache, then back to the page."""
+    require_same_origin()
     size = request.form.get("size", "")
-    if not form.validate_on_submit() or size not in FONT_SIZES:
+    if size not in FONT_SIZES:
         abort(400)
-    target = form.next.data if is_safe_next(form.next.data) else url_for("main.index")
+    next_page = request.form.get("next", "")
+    target = next_page if is_safe_next(next_page) else url_for("main.index")
     response = redirect(target, code=303)
     response.set_cookie(FONT_SIZE_COOKIE, size, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     return response
@@ -63,6 +71,7 @@ def healthz():
 
 
 @bp.route("/robots.txt")
+@public_page(max_age=86400, s_maxage=86400)
 def robots():
     body = sitemap.robots_txt(current_app.config["SITE_URL"])
     return body, 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"}
@@ -72,6 +81,7 @@ XML_HEADERS = {"Content-Type": "application/xml; charset=utf-8", "Cache-Control"
 
 
 @bp.route("/sitemap.xml")
+@public_page("sitemap", max_age=3600, s_maxage=3600)
 def sitemap_index():
     site = current_app.config["SITE_URL"].rstrip("/")
     names = sitemap.sections(db.session, registry())
@@ -80,6 +90,7 @@ def sitemap_index():
 
 
 @bp.route("/sitemap-<name>.xml")
+@public_page("sitemap", max_age=3600, s_maxage=3600)
 def sitemap_section(name: str):
     entries = sitemap.section_entries(db.session, registry(), name)
     if entries is None:

@@ -124,6 +124,10 @@ class Recall(db.Model):
     """An FDA drug enforcement report (public data), one row per recall number."""
 
     __tablename__ = "recalls"
+
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {"list:recalls"}
     __table_args__ = (Index("ix_recalls_report_date", "report_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,11 +13,12 @@ from webapp.blueprints.newsletter.forms import SignupForm, TopicsForm
 from webapp.core import tokens
 from webapp.core.forms import show_refusal
 from webapp.core.guards import member_page
+from webapp.core.http_cache import public_page
 from webapp.core.links import site_url_for
 from webapp.core.mail import mailer
 from webapp.database import immediate_transactions
 from webapp.extensions import csrf, db, limiter
-from webapp.security import no_store
+from webapp.security import no_store, require_same_origin
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 
@@ -66,7 +67,11 @@ def _send_confirmation(subscriber, topic_ids: list[int], *, adding: bool) -> Non
 
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(SIGNUP_LIMIT, methods=["POST"])
+@csrf.exempt  # posted from cached pages without a session: checked by origin instead
+@public_page("newsletter")
 def signup():
+    if request.method == "POST":
+        require_same_origin()
     form = SignupForm()
     topics = signup_service.active_topics(db.session)
     form.topics.choices = [(t.slug, t.name) for t in topics]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, flash, redirect, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
 from webapp.blueprints.personalisation import signals as personalisation
 from webapp.blueprints.personalisation.forms import ClearHistoryForm, PersonalisationForm
-from webapp.blueprints.personalisation.today import VISITOR_SESSION_KEY
 from webapp.core.guards import member_page
+from webapp.core.http_cache import request_has_session
 from webapp.database import immediate_transactions
 from webapp.extensions import db
 
@@ -47,9 +47,24 @@ def clear():
     if form.validate_on_submit():
         removed = personalisation.clear_history(db.session, current_user.id)
         db.session.commit()
-        session.pop(VISITOR_SESSION_KEY, None)
         flash(f"Your reading history is cleared ({removed} item{'s' if removed != 1 else ''}).", "success")
     return redirect(url_for("account.settings") + "#personalisation-heading")
+
+
+@bp.app_context_processor
+def _reading_helpers():
+    return {"reading_item": _reading_item}
+
+
+def _reading_item() -> str | None:
+    """"kind:key" of the page being read, for site.js to keep in a visitor's own browser
+    (localStorage): the server keeps no trail of a visitor, not even in a cookie."""
+    target = READABLE.get(request.endpoint or "")
+    if target is None:
+        return None
+    kind, argument = target
+    key = str((request.view_args or {}).get(argument, ""))
+    return f"{kind}:{key}" if key else None
 
 
 @bp.after_app_request
@@ -59,12 +74,10 @@ def _remember_reading(response: Response) -> Response:
         return response
     kind, argument = target
     key = str((request.view_args or {}).get(argument, ""))
-    if not key:
-        return response
-    if current_user.is_authenticated:
+    # Only a member's reading is kept here, if they allow it; ask who is reading only when a
+    # session exists, so a visitor's cached page never depends on (or touches) one.
+    if key and request_has_session() and current_user.is_authenticated:
         _record_for_member(kind, key)
-    else:
-        session[VISITOR_SESSION_KEY] = personalisation.add_visitor_read(session.get(VISITOR_SESSION_KEY, []), kind, key)
     return response
 
 

@@ -5,37 +5,29 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import current_app, session, url_for
+from flask import current_app, url_for
 from flask_login import current_user
 
 from webapp.blueprints.personalisation import signals as personalisation
 from webapp.core.area import registry
 from webapp.extensions import db
 
-VISITOR_SESSION_KEY = "reads"
-
-
-def visitor_reads() -> list[tuple[str, str]]:
-    """A visitor's reading history lives only in their own session cookie."""
-    return [tuple(item) for item in session.get(VISITOR_SESSION_KEY, []) if isinstance(item, list) and len(item) == 2]
-
 
 def today_for_reader(limit: int = 6) -> personalisation.Today:
     # A member's cards are personal: security.py makes any response that read current_user no-store.
+    # A visitor gets the editors' picks; site.js reorders them by the history in their browser.
     user_id = current_user.id if current_user.is_authenticated else None
     cache = current_app.extensions.setdefault("today_catalog", {})
     areas = registry()
-    return personalisation.today(db.session, user_id, visitor_reads(), url_for, datetime.now(timezone.utc), limit=limit,
+    return personalisation.today(db.session, user_id, (), url_for, datetime.now(timezone.utc), limit=limit,
                                  cache=cache, cards=areas.today_cards, fresh_cards=areas.today_fresh_cards)
 
 
-def reader_cache_key() -> tuple:
-    """Everything a page with "Today" cards depends on for this reader."""
-    if current_user.is_authenticated:
-        user = current_user
-        fingerprint = personalisation.signals_fingerprint(db.session, user.id)
-        return ("member", user.id, user.display_name, user.email, user.role, user.is_verified, fingerprint)
-    return ("visitor", tuple(visitor_reads()))
+def member_cache_key() -> tuple:
+    """Everything the signed-in member's home page depends on (for the per-worker page cache)."""
+    user = current_user
+    fingerprint = personalisation.signals_fingerprint(db.session, user.id)
+    return ("member", user.id, user.display_name, user.email, user.role, user.is_verified, fingerprint)
 
 
 def today_cards(limit: int = 6):
@@ -49,8 +41,8 @@ KIND_LABELS = {"alert": "Recall alert", "answer": "Community", "article": "Artic
 def sidebar_cards(editorial, *, exclude: tuple[str, str] | None = None, limit: int = 4):
     """The article sidebar: personal cards for a member who allows it, else `editorial()`.
 
-    Anonymous article pages are served from a per-worker cache, so visitors always get the
-    editorial picks there; their own reading history shapes their home page instead."""
+    Visitors always get the editorial picks: the page is the same for every visitor, so a
+    shared cache can serve it."""
     from webapp.blueprints.content.queries import Card
 
     if not current_user.is_authenticated:

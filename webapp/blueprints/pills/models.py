@@ -20,6 +20,10 @@ ImprintKey = String(80).with_variant(String(80, collation="C"), "postgresql")
 
 class Pill(db.Model):
     __tablename__ = "pills"
+
+    def surrogate_keys(self) -> set[str]:
+        """The cached public pages this row is shown on, purged when it changes (core/http_cache.py)."""
+        return {f"pill:{self.id}", "list:pills"}
     __table_args__ = (
         UniqueConstraint("setid", "product_ndc", name="uq_pills_setid_product_ndc"),
         CheckConstraint("source IN ('spl', 'pillbox', 'seed')", name="source"),

@@ -13,6 +13,7 @@ from webapp.blueprints.pills import svg as pill_svg
 from webapp.blueprints.pills import vocab
 from webapp.blueprints.pills.forms import PillSearchForm
 from webapp.core.forms import show_refusal
+from webapp.core.http_cache import public_page
 from webapp.extensions import db
 
 bp = Blueprint("pills", __name__)
@@ -51,6 +52,7 @@ def pill_image_url(pill) -> str:
 
 
 @bp.route("/pill-identifier")
+@public_page("list:pills")
 def index():
     form = PillSearchForm(formdata=request.args if request.args else None)
     page = None
@@ -80,6 +82,7 @@ def _shape_icon_path(shape_name: str) -> str:
 
 
 @bp.route("/pill-identifier/pills/<int:pill_id>")
+@public_page("pill:{pill_id}")
 def detail(pill_id: int):
     pill = pill_search.get_pill(db.session, pill_id)
     if pill is None:

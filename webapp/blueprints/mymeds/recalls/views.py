@@ -17,6 +17,7 @@ from webapp.blueprints.mymeds.forms import SubscriptionForm
 from webapp.blueprints.mymeds.recalls import alerts as recall_alerts
 from webapp.core.forms import EmptyForm
 from webapp.core.guards import member_page
+from webapp.core.http_cache import public_page
 from webapp.database import immediate_transactions
 from webapp.extensions import db
 from webapp.security import no_store
@@ -67,6 +68,7 @@ def alert_settings():
     return render_template("mymeds/alert_settings.html", form=form, state=state)
 
 
+@public_page("list:recalls")
 def recalls():
     return render_template("mymeds/recalls.html", recalls=recall_alerts.recent_recalls(db.session),
                            classification_meaning=recall_alerts.classification_meaning)
