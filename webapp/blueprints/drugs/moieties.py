@@ -146,7 +146,8 @@ def _clean(text: str) -> str:
     text = _NOT_WORD.sub(" ", text[:MAX_INPUT_CHARS])
     text = re.sub(r"\s*([;/,+&])\s*", r" \1 ", text)
     words = [w.strip("'.-") for w in text.split()]
-    return " ".join(w for w in words if w)
+    # A list separator at either end ("sennosides, USP" once USP is gone) separates nothing.
+    return " ".join(w for w in words if w).strip(" ;/,+&")
 
 
 def _strip_forms(words: list[str]) -> list[str]:
