@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from webapp.blueprints.mymeds.interaction_loader import read_knowledge_base  # noqa: E402
 from webapp.blueprints.mymeds.interactions import Medicine, check_interactions  # noqa: E402
+from webapp.blueprints.mymeds.kb.interaction_loader import read_knowledge_base  # noqa: E402
 
 COMBINATIONS = [
     Medicine("hydrocodone-acetaminophen", "Norco", ("hydrocodone", "acetaminophen")),

@@ -13,7 +13,7 @@ from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.exceptions import BadRequest
 
 from webapp import database
-from webapp.core import http_cache
+from webapp.core.caching import http_cache
 from webapp.errors import wants_json
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -202,6 +202,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SECURE_COOKIES"):
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        http_cache.forget_leftover_visitor_session()
         if request.endpoint == "static":
             http_cache.static_cache_headers(app, response)
         elif g.get("no_store") or member_was_read() or http_cache.request_has_session():

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from flask import Flask, request
 from flask_login import current_user
 
-from webapp.core import http_cache
 from webapp.core.area import registry
+from webapp.core.caching import http_cache
 
 FONT_SIZES = ("smaller", "default", "larger")
 

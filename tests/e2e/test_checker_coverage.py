@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from webapp.blueprints.drugs.models import Drug
-from webapp.blueprints.mymeds import interaction_loader
+from webapp.blueprints.mymeds.kb import interaction_loader
 from webapp.extensions import db
 
 # Seeded medicines that have had no interaction rule; the first still without one is used.

@@ -213,7 +213,7 @@ def test_signed_in_readers_and_text_size_are_never_served_someone_elses_page(cli
 @pytest.fixture
 def purged(app, monkeypatch):
     """The keys the app asks the shared cache to purge (no cache runs in these tests)."""
-    from webapp.core import http_cache
+    from webapp.core.caching import http_cache
 
     sent: list[set[str]] = []
     app.config["CACHE_PURGE_URLS"] = ["http://127.0.0.1:9/"]

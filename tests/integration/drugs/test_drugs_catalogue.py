@@ -13,7 +13,7 @@ from tests.integration.drugs_helpers import APPLICATIONS, LOOKUP, PRODUCTS, STAT
 from webapp.blueprints.drugs import loader as drug_loader
 from webapp.blueprints.drugs.catalogue import embedded
 from webapp.blueprints.drugs.models import Ingredient, Product
-from webapp.blueprints.mymeds.knowledge import KnowledgeBase, Rule, Source
+from webapp.blueprints.mymeds.kb.knowledge import KnowledgeBase, Rule, Source
 from webapp.blueprints.mymeds.models import SavedMedicine
 from webapp.extensions import db
 from webapp.seeding import run_seed

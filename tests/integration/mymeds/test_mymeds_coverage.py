@@ -13,8 +13,8 @@ from sqlalchemy import insert, select
 from tests.integration.mymeds_helpers import make_reference
 from webapp.blueprints.drugs import search as drug_search
 from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, drug_ingredients
-from webapp.blueprints.drugs.reference_index import reference_search_terms
-from webapp.blueprints.mymeds import interaction_loader
+from webapp.blueprints.drugs.reference.index import reference_search_terms
+from webapp.blueprints.mymeds.kb import interaction_loader
 from webapp.extensions import db
 
 # A made-up medicine: recognised (it is in the reference) but no rule can ever name it.

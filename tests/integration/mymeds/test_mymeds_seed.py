@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from webapp.blueprints.drugs.models import Ingredient
-from webapp.blueprints.mymeds import interaction_loader
-from webapp.blueprints.mymeds.knowledge import KnowledgeBaseError
+from webapp.blueprints.mymeds.kb import interaction_loader
+from webapp.blueprints.mymeds.kb.knowledge import KnowledgeBaseError
 from webapp.extensions import db
 
 

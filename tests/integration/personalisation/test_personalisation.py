@@ -134,11 +134,15 @@ def test_history_off_stores_nothing(site, logged_in_client, user):
     assert "checked" not in re.search(r'id="keep_history"[^>]*>', logged_in_client.get("/account/settings").get_data(as_text=True)).group(0)
 
 
-def test_a_visitors_history_lives_in_their_session_only(site, client):
-    client.get("/health-centers/pancreatic-cancer/whipple-procedure")
+def test_a_visitors_history_is_left_to_their_browser(site, client):
+    before = client.get("/").get_data(as_text=True)
+    article = client.get("/health-centers/pancreatic-cancer/whipple-procedure")
+    # No trail on the server, not even in a cookie: site.js keeps it in the reader's own browser.
+    assert "Set-Cookie" not in article.headers
+    assert 'data-reading="article:' in article.get_data(as_text=True)
     html = client.get("/").get_data(as_text=True)
-    assert "Whipple Procedure" not in _titles(html)
-    assert any(r.startswith("Because you read") for r in _reasons(html))
+    assert _titles(html) == _titles(before)
+    assert not any(r.startswith("Because you read") for r in _reasons(html))
     with site.app_context():
         assert db.session.execute(select(ReadingHistory)).first() is None
 

@@ -1,5 +1,5 @@
 """Public pages a shared cache may keep, the origin check on the two public forms, static
-fingerprints, and the purges sent when content changes (webapp/core/http_cache.py)."""
+fingerprints, and the purges sent when content changes (webapp/core/caching/http_cache.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from tests.integration._community import ask, thread_id_from
 from tests.integration.drugs_helpers import load_sample
-from webapp.core import http_cache
+from webapp.core.caching import http_cache
 from webapp.extensions import db
 
 
@@ -66,6 +66,18 @@ def test_a_request_with_a_session_is_never_public(drugs_app, auth, user):
     client.set_cookie("session", "anything")
     response = client.get("/drugs/atorvastatin")
     assert response.headers["Cache-Control"] == "private, no-store" and "xkey" not in response.headers
+
+
+def test_a_visitor_whose_session_is_spent_returns_to_the_shared_cache(drugs_app):
+    client = drugs_app.test_client()
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Thanks, check your email.")]
+    # The message is shown; Flask-Login's session protection leaves "_fresh" behind, which
+    # alone would keep this reader past the shared cache from now on.
+    shown = client.get("/drugs/atorvastatin")
+    assert shown.headers["Cache-Control"] == "private, no-store"
+    assert "session=;" in shown.headers.get("Set-Cookie", "")  # so the spent session is deleted
+    assert client.get("/drugs/atorvastatin").headers["Cache-Control"].startswith("public, ")
 
 
 def test_the_text_size_cookie_takes_a_reader_past_the_cache(client):

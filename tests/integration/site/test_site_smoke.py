@@ -513,7 +513,8 @@ def test_no_answer_to_a_member_is_ever_public_and_public_answers_are_everyones(s
 def test_pages_naming_the_members_profiles_are_not_stored_and_visitors_pages_are_unchanged(site, member, visitor):
     drug_page, pill_page = site.url("drugs.detail"), site.url("pills.detail")
     for url, personal in ((drug_page, "Allergy warning for Sam"), (pill_page, "Sam"),
-                          (site.url("community.group"), "Morgan Member"), (site.url("community.thread"), "Morgan Member")):
+                          (site.url("community.group"), "Morgan Member : account settings"),
+                          (site.url("community.thread"), "Morgan Member : account settings")):
         response = member.get(url)
         text = " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
         assert personal in text, url

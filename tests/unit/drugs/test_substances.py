@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from webapp.blueprints.drugs.catalogue import substances
-from webapp.blueprints.mymeds.knowledge import DrugClassInfo, KnowledgeBase, Rule, Source
+from webapp.blueprints.mymeds.kb.knowledge import DrugClassInfo, KnowledgeBase, Rule, Source
 
 SOURCE = Source("A public list", "https://example.org/list")
 

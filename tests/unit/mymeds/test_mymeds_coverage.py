@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from webapp.blueprints.mymeds.interactions import Medicine, check_interactions
-from webapp.blueprints.mymeds.knowledge import build_knowledge_base
+from webapp.blueprints.mymeds.kb.knowledge import build_knowledge_base
 
 SRC = {"title": "Test source", "url": "https://example.org/label"}
 KB = build_knowledge_base(

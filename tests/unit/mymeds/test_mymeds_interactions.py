@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
-from webapp.blueprints.mymeds.interaction_loader import read_knowledge_base
 from webapp.blueprints.mymeds.interactions import SAME_INGREDIENT_NOTE, Medicine, check_interactions
-from webapp.blueprints.mymeds.knowledge import KnowledgeBaseError, build_knowledge_base
+from webapp.blueprints.mymeds.kb.interaction_loader import read_knowledge_base
+from webapp.blueprints.mymeds.kb.knowledge import KnowledgeBaseError, build_knowledge_base
 
 SRC = {"title": "Test source", "url": "https://example.org/label"}
 

@@ -11,7 +11,7 @@ import pytest
 from webapp.blueprints.mymeds.interactions import Medicine, check_interactions
 from webapp.blueprints.mymeds.kb.build import PairFacts, encode
 from webapp.blueprints.mymeds.kb.generated import GeneratedFileError, GeneratedRules
-from webapp.blueprints.mymeds.knowledge import KnowledgeBase, build_knowledge_base
+from webapp.blueprints.mymeds.kb.knowledge import KnowledgeBase, build_knowledge_base
 
 SRC = {"title": "Test label", "url": "https://example.org/label"}
 CLASSES = [

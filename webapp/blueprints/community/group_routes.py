@@ -20,9 +20,9 @@ from webapp.blueprints.community.routes import (
     viewer_posting_problem,
 )
 from webapp.blueprints.community.rules import CommunityError, is_moderator
+from webapp.core.caching.http_cache import public_page
 from webapp.core.forms import EmptyForm, show_refusal
 from webapp.core.guards import COMMUNITY_POST_LIMIT, member_page
-from webapp.core.http_cache import public_page
 from webapp.core.links import site_url_for
 from webapp.core.paging import page_number
 from webapp.extensions import db

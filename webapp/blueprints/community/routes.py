@@ -34,9 +34,9 @@ from webapp.blueprints.community.moderation.standing import now, posting_problem
 from webapp.blueprints.community.rules import CRISIS_RESOURCES, CommunityError, can_delete, can_edit, is_moderator
 from webapp.blueprints.community.threads import search_threads
 from webapp.blueprints.content import feeds as content_feeds
+from webapp.core.caching.http_cache import public_page
 from webapp.core.forms import EmptyForm, show_refusal
 from webapp.core.guards import COMMUNITY_POST_LIMIT, member_page
-from webapp.core.http_cache import public_page
 from webapp.core.links import site_url_for
 from webapp.core.paging import page_number
 from webapp.core.slugs import slugify

@@ -10,8 +10,8 @@ from webapp.blueprints.content.forms import SiteSearchForm
 from webapp.blueprints.content.loader import SLUG
 from webapp.blueprints.content.render import END_POINTS, STUDY_DESIGNS
 from webapp.blueprints.personalisation.today import sidebar_cards
-from webapp.core import http_cache
-from webapp.core.http_cache import public_page
+from webapp.core.caching import http_cache
+from webapp.core.caching.http_cache import public_page
 from webapp.core.paging import page_number
 from webapp.core.search import index as site_search
 from webapp.extensions import db

@@ -5,8 +5,8 @@ Running it twice changes nothing: every row is compared with the data file and o
 differences are written. Drugs whose data file disappeared are kept (members' reviews
 point at them) and reported.
 
-reference_files.py reads and validates the files, reference_upsert.py writes the rows,
-reference_index.py keeps the drug-name search and the site search in step; this module
+reference/files.py reads and validates the files, reference/upsert.py writes the rows,
+reference/index.py keeps the drug-name search and the site search in step; this module
 runs them in order. The readers are importable from here as before the split.
 """
 
@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from webapp.blueprints.drugs import search as drug_search
 from webapp.blueprints.drugs.drugsatfda_import import link_products_to_drugs
-from webapp.blueprints.drugs.reference_files import DrugDataError as DrugDataError
-from webapp.blueprints.drugs.reference_files import read_classes, read_conditions, read_drugs
-from webapp.blueprints.drugs.reference_index import index_site_search, reference_search_terms
-from webapp.blueprints.drugs.reference_upsert import upsert_classes, upsert_conditions, upsert_drugs
+from webapp.blueprints.drugs.reference.files import DrugDataError as DrugDataError
+from webapp.blueprints.drugs.reference.files import read_classes, read_conditions, read_drugs
+from webapp.blueprints.drugs.reference.index import index_site_search, reference_search_terms
+from webapp.blueprints.drugs.reference.upsert import upsert_classes, upsert_conditions, upsert_drugs
 from webapp.core.datafiles import DATA_DIR
 
 __all__ = ["DrugDataError", "load", "read_classes", "read_conditions", "read_drugs", "seed"]

@@ -14,13 +14,13 @@ from webapp.blueprints.drugs import reviews
 from webapp.blueprints.drugs.catalogue import embedded, labeled_uses, substances
 from webapp.blueprints.drugs.forms import ReportForm, ReviewForm, SearchForm
 from webapp.blueprints.drugs.models import KIND_LABELS, Review
-from webapp.blueprints.mymeds.interaction_loader import knowledge_base
+from webapp.blueprints.mymeds.kb.interaction_loader import knowledge_base
 from webapp.blueprints.pills.search import pills_for_drug
-from webapp.core import http_cache
+from webapp.core.caching import http_cache
+from webapp.core.caching.http_cache import public_page
 from webapp.core.db_types import MAX_DATABASE_INT
 from webapp.core.forms import EmptyForm
 from webapp.core.guards import member_page
-from webapp.core.http_cache import public_page
 from webapp.core.paging import page_number, page_of
 from webapp.extensions import db
 

@@ -10,8 +10,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from webapp.blueprints.main import sitemap
 from webapp.blueprints.personalisation.today import member_cache_key, today_for_reader
 from webapp.core.area import registry
-from webapp.core.http_cache import public_page
-from webapp.core.page_cache import cacheable_request, cached_render
+from webapp.core.caching.http_cache import public_page
+from webapp.core.caching.page_cache import cacheable_request, cached_render
 from webapp.extensions import csrf, db
 from webapp.security import is_safe_next, require_same_origin
 from webapp.templating import FONT_SIZE_COOKIE, FONT_SIZES

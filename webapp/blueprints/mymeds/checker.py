@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from webapp.blueprints.drugs import search as drug_search
 from webapp.blueprints.mymeds import allergies
 from webapp.blueprints.mymeds.interactions import InteractionReport, Medicine, check_interactions
-from webapp.blueprints.mymeds.knowledge import KnowledgeBase
+from webapp.blueprints.mymeds.kb.knowledge import KnowledgeBase
 from webapp.blueprints.mymeds.profiles import MAX_CHECK_NAMES, MAX_NAME_CHARS, NameResult, normalize_name, resolve_names
 from webapp.core.errors import FieldError
 

@@ -1,6 +1,7 @@
 """My Medicine (profiles, interactions, allergies, recalls): how the area plugs in."""
 
-from webapp.blueprints.mymeds import commands, export, interaction_loader, models, routes
+from webapp.blueprints.mymeds import commands, export, models, routes
+from webapp.blueprints.mymeds.kb import interaction_loader
 from webapp.blueprints.mymeds.recalls import alerts
 from webapp.core.area import Area
 from webapp.extensions import db

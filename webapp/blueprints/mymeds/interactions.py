@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 # interaction_loader imports KnowledgeBaseError and build_knowledge_base from here; its owner
 # is changing that module, so they stay importable here until it imports them from knowledge.
 from webapp.blueprints.drugs.moieties import nutrient_groups
-from webapp.blueprints.mymeds.knowledge import (
+from webapp.blueprints.mymeds.kb.knowledge import (
     SEVERITIES,
     SEVERITY_LABELS,
     SEVERITY_RANK,

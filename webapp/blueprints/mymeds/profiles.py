@@ -18,7 +18,7 @@ from webapp.blueprints.accounts.models import User
 from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, Product, ProductIngredient, drug_ingredients
 from webapp.blueprints.drugs.moieties import moieties_of
 from webapp.blueprints.mymeds.interactions import InteractionReport, Medicine, check_interactions
-from webapp.blueprints.mymeds.knowledge import KnowledgeBase
+from webapp.blueprints.mymeds.kb.knowledge import KnowledgeBase
 from webapp.blueprints.mymeds.models import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
 from webapp.blueprints.pills.models import Pill
 from webapp.core.errors import FieldError

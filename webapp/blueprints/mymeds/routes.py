@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, rende
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from webapp.blueprints.mymeds import allergies, checker, export, interaction_loader, profiles
+from webapp.blueprints.mymeds import allergies, checker, export, profiles
 from webapp.blueprints.mymeds.api_json import interactions_payload
 from webapp.blueprints.mymeds.forms import (
     AddMedicineForm,
@@ -23,7 +23,8 @@ from webapp.blueprints.mymeds.forms import (
     ProfileForm,
     SaveToListForm,
 )
-from webapp.blueprints.mymeds.knowledge import FOODS, SEVERITY_LABELS
+from webapp.blueprints.mymeds.kb import interaction_loader
+from webapp.blueprints.mymeds.kb.knowledge import FOODS, SEVERITY_LABELS
 from webapp.blueprints.mymeds.models import RELATIONSHIP_LABELS
 from webapp.blueprints.mymeds.profiles import MedicineDetails, MyMedsError
 from webapp.blueprints.mymeds.recalls import alerts as recall_alerts

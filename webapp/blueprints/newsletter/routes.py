@@ -11,9 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from webapp.blueprints.newsletter import signup as signup_service
 from webapp.blueprints.newsletter.forms import SignupForm, TopicsForm
 from webapp.core import tokens
+from webapp.core.caching.http_cache import public_page
 from webapp.core.forms import show_refusal
 from webapp.core.guards import member_page
-from webapp.core.http_cache import public_page
 from webapp.core.links import site_url_for
 from webapp.core.mail import mailer
 from webapp.database import immediate_transactions

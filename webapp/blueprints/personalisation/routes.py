@@ -10,8 +10,8 @@ from sqlalchemy.exc import OperationalError
 
 from webapp.blueprints.personalisation import signals as personalisation
 from webapp.blueprints.personalisation.forms import ClearHistoryForm, PersonalisationForm
+from webapp.core.caching.http_cache import request_has_session
 from webapp.core.guards import member_page
-from webapp.core.http_cache import request_has_session
 from webapp.database import immediate_transactions
 from webapp.extensions import db
 

@@ -12,8 +12,8 @@ from webapp.blueprints.pills import search as pill_search
 from webapp.blueprints.pills import svg as pill_svg
 from webapp.blueprints.pills import vocab
 from webapp.blueprints.pills.forms import PillSearchForm
+from webapp.core.caching.http_cache import public_page
 from webapp.core.forms import show_refusal
-from webapp.core.http_cache import public_page
 from webapp.extensions import db
 
 bp = Blueprint("pills", __name__)

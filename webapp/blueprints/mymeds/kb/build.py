@@ -264,7 +264,7 @@ def catalogue_moieties(catalogue_dir: Path) -> set[str]:
 
 def reference_moieties(data_dir: Path) -> set[str]:
     """The ingredient names of our reference (drugs/*.yaml) and of the hand-written rules."""
-    from webapp.blueprints.mymeds.interaction_loader import read_hand_rules
+    from webapp.blueprints.mymeds.kb.interaction_loader import read_hand_rules
     from webapp.core.datafiles import read_yaml
 
     found: set[str] = set()
@@ -280,7 +280,7 @@ def reference_moieties(data_dir: Path) -> set[str]:
 def run_build(source_dir: Path, data_dir: Path, catalogue_dir: Path | None,
               echo: Callable[[str], None] = lambda _m: None) -> dict:
     """The whole build; returns a summary. Writes data_dir/interactions_public.json.gz."""
-    from webapp.blueprints.mymeds.interaction_loader import read_hand_rules
+    from webapp.blueprints.mymeds.kb.interaction_loader import read_hand_rules
 
     known = reference_moieties(data_dir)
     echo(f"Reference: {len(known):,} ingredient names")

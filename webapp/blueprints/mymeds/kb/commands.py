@@ -9,8 +9,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from webapp.blueprints.drugs.models import Drug, Ingredient, Product, drug_ingredients
-from webapp.blueprints.mymeds import interaction_loader
 from webapp.blueprints.mymeds.kb import build as kb_build
+from webapp.blueprints.mymeds.kb import interaction_loader
 from webapp.blueprints.mymeds.kb import report as kb_report
 from webapp.blueprints.mymeds.kb import sources as kb_sources
 from webapp.core.datafiles import DATA_DIR

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from webapp.blueprints.mymeds.kb.knowledge import Rule, Source
 from webapp.blueprints.mymeds.kb.wording import GRADES, wording
-from webapp.blueprints.mymeds.knowledge import Rule, Source
 
 FORMAT = 1
 

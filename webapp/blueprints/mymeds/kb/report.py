@@ -24,8 +24,8 @@ from pathlib import Path
 
 from webapp.blueprints.mymeds.kb import sources as kb_sources
 from webapp.blueprints.mymeds.kb.build import NameMap, build_pairs
+from webapp.blueprints.mymeds.kb.knowledge import KnowledgeBase
 from webapp.blueprints.mymeds.kb.wording import GRADES
-from webapp.blueprints.mymeds.knowledge import KnowledgeBase
 
 SAMPLE_SIZE = 200
 SAMPLE_SEED = 19  # the number: the same 200 pairs every run

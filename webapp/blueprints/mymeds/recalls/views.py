@@ -15,9 +15,9 @@ from wtforms.fields.choices import SelectChoice
 from webapp.blueprints.mymeds import profiles
 from webapp.blueprints.mymeds.forms import SubscriptionForm
 from webapp.blueprints.mymeds.recalls import alerts as recall_alerts
+from webapp.core.caching.http_cache import public_page
 from webapp.core.forms import EmptyForm
 from webapp.core.guards import member_page
-from webapp.core.http_cache import public_page
 from webapp.database import immediate_transactions
 from webapp.extensions import db
 from webapp.security import no_store

@@ -1,4 +1,4 @@
-"""Writing the drug reference's records (reference_files.py) to the database: every row
+"""Writing the drug reference's records (reference/files.py) to the database: every row
 compared with its record and only differences written, so loading twice changes nothing."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from webapp.blueprints.drugs.models import (
     drug_conditions,
     drug_ingredients,
 )
-from webapp.blueprints.drugs.reference_files import ClassData, ConditionData, DrugData
+from webapp.blueprints.drugs.reference.files import ClassData, ConditionData, DrugData
 
 
 @dataclass

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from webapp.blueprints.drugs.models import Ingredient
 from webapp.blueprints.mymeds.kb.generated import GeneratedFileError, read_generated
-from webapp.blueprints.mymeds.knowledge import KnowledgeBase, KnowledgeBaseError, build_knowledge_base
+from webapp.blueprints.mymeds.kb.knowledge import KnowledgeBase, KnowledgeBaseError, build_knowledge_base
 from webapp.core.datafiles import DATA_DIR, DataFileError, forget, read_once, read_yaml
 
 FILES = ("drug_classes.yaml", "interactions.yaml", "drug_conditions.yaml")

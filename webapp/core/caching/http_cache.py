@@ -101,6 +101,18 @@ def request_has_session() -> bool:
             or config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
 
 
+# What Flask-Login leaves in a visitor's session once their flashed message or form token is
+# gone ("basic" session protection marks any non-empty session not fresh). Kept, it would take
+# that visitor past the shared cache for good.
+_LOGIN_BOOKKEEPING = frozenset({"_fresh", "_id"})
+
+
+def forget_leftover_visitor_session() -> None:
+    """Empty a session that holds nothing but log-in bookkeeping, so its cookie is deleted."""
+    if session and "_user_id" not in session and set(session.keys()) <= _LOGIN_BOOKKEEPING:
+        session.clear()
+
+
 def _reader_specific_request() -> bool:
     return request_has_session() or FONT_SIZE_COOKIE in request.cookies
 
