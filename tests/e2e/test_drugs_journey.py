@@ -87,5 +87,5 @@ def test_condition_search_and_page(page, axe_check):
     page.goto("/drugs/search?q=high+blood+pressure")
     page.get_by_role("link", name="Drugs for High blood pressure (hypertension)").click()
     page.get_by_role("heading", name="Drugs for High blood pressure (hypertension)").wait_for()
-    assert page.get_by_role("link", name="Lisinopril").is_visible()
+    assert page.get_by_role("link", name="Lisinopril", exact=True).is_visible()
     axe_check(page)
