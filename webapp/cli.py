@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from webapp.blueprints.accounts import rules as accounts
 from webapp.core.area import EXTENSION_KEY
+from webapp.core.caching import http_cache
 from webapp.core.mail import outbox
 from webapp.extensions import db
 
@@ -32,7 +33,15 @@ def seed_command() -> None:
     from webapp.seeding import run_seed
 
     run_seed(db.session, click.echo)
+    http_cache.purge_site()
     click.echo("Seed complete.")
+
+
+@import_cli.result_callback()
+@with_appcontext
+def _after_import(*_results, **_options) -> None:
+    # An import may change any public page (products, pills, recalls): the caches start over.
+    http_cache.purge_site()
 
 
 users_cli = AppGroup("users", help="Manage accounts.")

@@ -128,6 +128,9 @@ def test_product_pages_show_the_catalogue_source_and_snapshot(client, catalogue)
 def test_generated_page_shows_names_forms_status_uses_and_its_marking(client, catalogue):
     response = client.get("/drugs/substances/esomeprazole")
     assert response.status_code == 200
+    # The same bytes for every visitor: a shared cache keeps it, and an import purges it.
+    assert response.headers["Cache-Control"].startswith("public, ") and "Set-Cookie" not in response.headers
+    assert "substance:esomeprazole" in response.headers["xkey"].split()
     page = visible(response)
     assert "Catalogue data without a written monograph" in page
     assert "snapshot of 2019-07-02" in page and "Drugs@FDA" in page

@@ -184,3 +184,22 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("args", [["content", "sync"], ["seed"]])
+def test_seed_and_content_sync_empty_the_shared_cache(make_app, purge_server, args):
+    url, received = purge_server
+    app = make_app(CACHE_PURGE_URLS=[url])
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "site" in received
+
+
+def test_an_import_empties_the_shared_cache(make_app, purge_server, tmp_path):
+    from tests.integration.mymeds.test_mymeds_recalls import WARFARIN_RECALL, write
+
+    url, received = purge_server
+    app = make_app(CACHE_PURGE_URLS=[url])
+    result = app.test_cli_runner().invoke(args=["import", "recalls", str(write(tmp_path, [WARFARIN_RECALL]))])
+    assert result.exit_code == 0, result.output
+    assert "site" in received

@@ -210,6 +210,7 @@ def _render_products(slug: str, products: list, selected=None):
 
 
 @bp.route("/drugs/substances/<slug>")
+@public_page("substance:{slug}", "list:drugs")
 def substance(slug: str):
     """A catalogue medicine without a written monograph; one with a monograph goes there."""
     ingredient = substances.find_ingredient(db.session, slug)

@@ -203,6 +203,12 @@ def purge(keys: Iterable[str], urls: list[str] | None = None) -> int:
     return done
 
 
+def purge_site() -> int:
+    """Empty the shared caches: after seed, an import or a content sync, whose bulk writes pass
+    by the per-row keys below and may touch any page."""
+    return purge([SITE_KEY])
+
+
 def _keys_of(instance) -> Iterable[str]:
     keys_of = getattr(type(instance), "surrogate_keys", None)
     return keys_of(instance) if keys_of is not None else ()
