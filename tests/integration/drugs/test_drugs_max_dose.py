@@ -4,20 +4,7 @@ from __future__ import annotations
 
 import html
 
-import pytest
-
-from tests.integration.drugs_helpers import load_sample
-from webapp.extensions import db
-
 SECTION = 'id="max-dose-h">Usual adult maximum daily dose</h2>'
-
-
-@pytest.fixture
-def drugs(app, tmp_path):
-    with app.app_context():
-        load_sample(tmp_path, with_products=False)
-        db.session.remove()
-    return app
 
 
 def section(client, slug: str) -> str:

@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from tests.integration._community import ask, thread_id_from
-from tests.integration.drugs_helpers import load_sample
 from webapp.core.caching import http_cache
 from webapp.extensions import db
 
@@ -38,11 +37,9 @@ def purge_server():
 
 
 @pytest.fixture
-def drugs_app(app, tmp_path):
-    with app.app_context():
-        load_sample(tmp_path, with_products=False)
-        db.session.remove()
-    return app
+def drugs_app(drugs):
+    """The app with the sample drug reference (the `drugs` fixture of tests/integration/conftest.py)."""
+    return drugs
 
 
 def test_a_visitors_drug_page_is_public_and_identical(drugs_app):
