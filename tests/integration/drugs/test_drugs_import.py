@@ -69,6 +69,10 @@ def test_real_drugsatfda_files_load_fast_idempotently_and_are_searchable(app, tm
         atorvastatin = db.session.execute(select(Drug).where(Drug.slug == "atorvastatin")).scalar_one()
         assert db.session.execute(select(func.count(Product.id)).where(Product.drug_id == atorvastatin.id)).scalar_one() > 10
 
+        # One printed part naming two moieties links both, as the other Prempro rows do.
+        premphase = db.session.execute(select(Product).where(Product.appl_no == "021396")).scalar_one()
+        assert {i.name for i in premphase.ingredients} == {"conjugated estrogens", "medroxyprogesterone"}
+
         hits = drug_search.search(db.session, "lipitor").hits
         assert [(h.target_type, h.target_key) for h in hits[:2]] == [("drug", "atorvastatin"), ("product", "lipitor")]
         assert any(h.target_type == "product" for h in drug_search.search(db.session, "zoloft").hits)

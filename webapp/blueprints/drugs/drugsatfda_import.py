@@ -23,7 +23,7 @@ from webapp.blueprints.drugs import search as drug_search
 from webapp.blueprints.drugs.models import Drug, DrugForm, Ingredient, Product, ProductIngredient, drug_ingredients
 
 # moiety and SALT_WORDS live in moieties.py (the one resolver); imported here for this module's callers.
-from webapp.blueprints.drugs.moieties import SALT_WORDS, moiety  # noqa: F401
+from webapp.blueprints.drugs.moieties import SALT_WORDS, moieties_of, moiety  # noqa: F401
 from webapp.core.db_types import utcnow
 from webapp.core.slugs import slugify
 
@@ -225,14 +225,13 @@ def _sync_product_ingredients(session: Session, products: dict[tuple[str, str], 
     for key, values in products.items():
         links: dict[str, dict] = {}
         for position, (raw, strength) in enumerate(split_ingredients(values["active_ingredients"], values["strength"])):
-            name = moiety(raw)
-            if not name:
-                continue
-            if name in links:  # two salts of one moiety (amphetamine aspartate; amphetamine sulfate)
-                links[name]["raw_name"] = (links[name]["raw_name"] + "; " + raw.lower())[:300]
-                links[name]["strength"] = "; ".join(s for s in (links[name]["strength"], strength) if s)[:300]
-            else:
-                links[name] = {"raw_name": raw.lower()[:300], "strength": strength[:300], "position": position}
+            # One printed part may name two moieties ("CONJUGATED ESTROGENS/MEDROXYPROGESTERONE ACETATE").
+            for name in moieties_of(raw):
+                if name in links:  # two salts of one moiety (amphetamine aspartate; amphetamine sulfate)
+                    links[name]["raw_name"] = (links[name]["raw_name"] + "; " + raw.lower())[:300]
+                    links[name]["strength"] = "; ".join(s for s in (links[name]["strength"], strength) if s)[:300]
+                else:
+                    links[name] = {"raw_name": raw.lower()[:300], "strength": strength[:300], "position": position}
         wanted_raw[ids[key]] = links
     ingredient_id = _bulk_ingredient_ids(session, {n for links in wanted_raw.values() for n in links}, report)
     wanted = {(pid, ingredient_id[name]): extra for pid, links in wanted_raw.items() for name, extra in links.items()}
