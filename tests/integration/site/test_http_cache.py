@@ -183,11 +183,10 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.parametrize("args", [["content", "sync"], ["seed"]])
-def test_seed_and_content_sync_empty_the_shared_cache(make_app, purge_server, args):
+def test_seed_empties_the_shared_cache(make_app, purge_server):
     url, received = purge_server
     app = make_app(CACHE_PURGE_URLS=[url])
-    result = app.test_cli_runner().invoke(args=args)
+    result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     assert "site" in received
 

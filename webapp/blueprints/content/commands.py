@@ -9,7 +9,6 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from webapp.blueprints.content import loader as content_loader
-from webapp.core.caching import http_cache
 from webapp.extensions import db
 
 content_cli = AppGroup("content", help="Health-center articles (Markdown files in webapp/content/).")
@@ -26,7 +25,6 @@ def sync_command(folder: Path | None) -> None:
         db.session.rollback()
         raise click.ClickException(f"nothing was loaded: {exc}") from exc
     db.session.commit()
-    http_cache.purge_site()  # articles, centres, the sitemap and "Today" cards may all have changed
     click.echo("Content sync complete.")
 
 
