@@ -3,9 +3,8 @@ drug JSON API (/api/v1/drugs)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
 from webapp.blueprints.api.params import ParamError, parse_page
@@ -37,21 +36,6 @@ def _drug_markdown(text):
 
 def _query_text() -> str:
     return (request.args.get("q") or "")[:MAX_QUERY_PARAM].replace("\x00", "").strip()
-
-
-def _endpoint_exists(endpoint: str) -> bool:
-    return endpoint in current_app.view_functions
-
-
-def _pill_url(pill) -> str | None:
-    if not _endpoint_exists("pills.detail"):
-        return None
-    for name in ("pill_id", "id"):
-        try:
-            return url_for("pills.detail", **{name: pill.id})
-        except BuildError:
-            continue
-    return None
 
 
 def _result_url(result: drug_catalog.Result, external: bool = False) -> str:
@@ -161,7 +145,7 @@ def detail(slug: str):
     http_cache.tag(f"drug-id:{drug.id}")  # what a review of it purges
     found = pills_for_drug(db.session, drug.id)
     pill_total = len(found)
-    pills = [(p, _pill_url(p)) for p in found[:12]]
+    pills = [(p, url_for("pills.detail", pill_id=p.id)) for p in found[:12]]
     overall, per_condition = reviews.summary(db.session, drug.id)
     own_review = reviews.review_of(db.session, current_user.id, drug.id) if current_user.is_authenticated else None
     return render_template(
@@ -169,7 +153,7 @@ def detail(slug: str):
         product_groups=drug_catalog.product_groups_for(db.session, drug.id),
         product_total=drug_catalog.product_count_for(db.session, drug.id),
         pills=pills, pill_total=pill_total,
-        interactions_url=url_for("mymeds.interaction_checker") if _endpoint_exists("mymeds.interaction_checker") else None,
+        interactions_url=url_for("mymeds.interaction_checker"),
         overall=overall, per_condition=per_condition, own_review=own_review,
         recent=reviews.list_reviews(db.session, drug.id, sort="helpful", per_page=3).items,
     )
@@ -225,8 +209,7 @@ def substance(slug: str):
     return render_template("drugs/substance.html", page=page, uses=labeled_uses.uses_for(ingredient.name),
                            uses_source=labeled_uses.source_info(), catalogue=embedded.catalogue_info(),
                            interactions=substances.interactions_for(knowledge_base(), ingredient.name),
-                           interactions_url=url_for("mymeds.interaction_checker")
-                           if _endpoint_exists("mymeds.interaction_checker") else None)
+                           interactions_url=url_for("mymeds.interaction_checker"))
 
 
 # --- reviews ------------------------------------------------------------------------------------------
