@@ -268,9 +268,10 @@ def app(database_url, _schema):
 
 
 @pytest.fixture
-def make_app(database_url, _schema):
+def make_app(app, database_url):
     """make_app(config_class=TestConfig, **overrides): another app on the test database,
-    with its connections closed at the end of the test."""
+    with its connections closed at the end of the test. It depends on `app` so that the
+    rows these apps write are emptied with the test's (the `app` fixture's teardown)."""
     made = []
 
     def factory(config_class=TestConfig, **overrides):
