@@ -429,8 +429,10 @@ def member(site):
     return site.client(site.member_email)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def visitor(site):
+    # A fresh client per test: a visitor who opened a form page earlier holds a session cookie
+    # and is no longer the cookie-less reader a shared cache serves.
     return site.app.test_client()
 
 
