@@ -52,7 +52,7 @@ def test_one_page_rule_on_both_search_apis(client, search, max_page):
     for value in ("0", "00", "-1", "%2B1", "abc", "1.5", "1e3", "%C2%B2", "%ED%A0%80", "%FF", str(max_page + 1), "9" * 30):
         response = client.get(f"{search}page={value}")
         assert (response.status_code, response.get_json()) == (400, refused), value
-    for value, page in (("", 1), ("1", 1), ("%202%20", 2), ("007", 7), (str(max_page), max_page)):
+    for value, page in (("", 1), ("1", 1), ("%202%20", 2), ("007", 7), ("3.0", 3), (str(max_page), max_page)):
         response = client.get(f"{search}page={value}")
         assert response.status_code == 200 and response.get_json()["page"] == page, value
 

@@ -43,7 +43,7 @@ MAX_COLOURS = 2
 # Characters that can appear on (or be typed for) an imprint, besides letters and digits.
 ALLOWED_PUNCTUATION = set(" -.;,/\\'\"&+*()_:#!|")
 # Numbers as the API documents them (ASCII digits): int() and float() would also take "٣", "+3" or "1_0".
-_WHOLE = re.compile(r"[0-9]+")
+_WHOLE = re.compile(r"([0-9]+)(?:\.0+)?")  # "2.0" is whole too, as in JSON Schema
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
@@ -158,10 +158,10 @@ def _check_size(raw) -> float | None:
 def _check_score(raw) -> int | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    text = str(raw).strip()
-    if not _WHOLE.fullmatch(text):
+    whole = _WHOLE.fullmatch(str(raw).strip())
+    if not whole:
         raise QueryError("Enter the number of pieces the pill can be split into, for example 2.", field="score")
-    digits = text.lstrip("0") or "0"
+    digits = whole[1].lstrip("0") or "0"
     value = int(digits) if len(digits) <= 9 else MAX_SCORE + 1  # int() refuses over 4,300 digits
     if not MIN_SCORE <= value <= MAX_SCORE:
         raise QueryError(f"Enter a number of pieces from {MIN_SCORE} (not scored) to {MAX_SCORE}.", field="score")
