@@ -54,7 +54,7 @@ def test_the_pill_criteria_schema_accepts_what_the_parser_accepts(criteria):
 _TRICKY = st.sampled_from(list("aZ09 -.;,/_()#|<>@\t\n\x0b\x1c\x00\u00a0\u3000éıﬀＡ１²⑴💊"))
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(imprint=st.text(_TRICKY, max_size=12), color=st.text(st.sampled_from(list("WHITEredgry ,_\t\u3000ı")), max_size=14),
        which=st.sampled_from(["imprint", "color", "both"]))
 def test_the_schema_and_the_parser_agree_on_generated_criteria(imprint, color, which):
