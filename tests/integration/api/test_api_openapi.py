@@ -158,3 +158,13 @@ def test_the_rate_limited_answer_fits_the_document(app, database_url, client):
         with limited.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_kind_is_one_of_the_documented_values_exactly(catalogue, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    (kind,) = [p for p in document["paths"]["/drugs"]["get"]["parameters"] if p["name"] == "kind"]
+    for value in kind["schema"]["enum"]:
+        assert client.get(f"/api/v1/drugs?kind={value}").status_code == 200, value
+    for value in ("%20otc", "OTC", "discontinued"):
+        response = client.get(f"/api/v1/drugs?kind={value}")
+        assert response.status_code == 400 and assert_documented(document, "/drugs", "get", response)["error"]["field"] == "kind"

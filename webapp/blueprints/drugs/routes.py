@@ -399,7 +399,8 @@ def api_list():
         page = parse_page(request.args.get("page"), drug_catalog.MAX_PAGE)
     except ParamError as exc:
         return _api_error(400, exc.message, exc.field)
-    raw_kind = (request.args.get("kind") or "").strip()
+    # Exactly one of the kinds, as the document's enum says (empty: any kind).
+    raw_kind = request.args.get("kind") or ""
     kind = drug_catalog.parse_kind(raw_kind)
     if raw_kind and kind is None:
         return _api_error(400, f"kind must be one of: {', '.join(DRUG_KINDS)}.", "kind")
