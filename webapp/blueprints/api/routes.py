@@ -58,7 +58,8 @@ def _query(name: str, description: str, schema: dict | None = None) -> dict:
 
 def _page(max_page: int) -> dict:
     """The page parameter, as params.parse_page reads it on every endpoint."""
-    return _query("page", f"Page number, from 1 to {max_page}; another value is refused (400). "
+    return _query("page", f"Page number, from 1 to {max_page} (ASCII digits; surrounding spaces, leading zeros and "
+                          "a zero fraction such as 3.0 are read as the number); another value is refused (400). "
                           "A page past the last answers with no results.",
                   {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1})
 
@@ -174,14 +175,16 @@ def _pill_criteria() -> dict:
         "color": {"type": "string", "anyOf": [{"pattern": colours_given}, {"pattern": f"^{blank}(?:,{blank})*$"}],
                   "description": "One colour, or two separated by a comma (a two-coloured capsule): an SPL colour name or "
                                  f"code ({', '.join(c.name.lower() for c in pill_vocab.COLOURS)}; e.g. C48325) or one of "
-                                 f"{', '.join(a.lower() for a in pill_vocab.COLOUR_ALIASES)}; any letter case."},
+                                 f"{', '.join(a.lower() for a in pill_vocab.COLOUR_ALIASES)}; any letter case. "
+                                 "Sending color twice (color=white&color=red) is the same as one comma-separated value."},
         "shape": {"type": "string", "anyOf": [{"pattern": shape_given}, {"pattern": blank_only}],
                   "description": "An SPL shape name or code ("
                                  f"{', '.join(sh.name.lower() for sh in pill_vocab.SHAPES)}; e.g. C48348) or one of "
                                  f"{', '.join(a.lower() for a in pill_vocab.SHAPE_ALIASES)}; any letter case."},
         "size_mm": {"anyOf": [{"type": "number", "minimum": pill_match.MIN_SIZE_MM, "maximum": pill_match.MAX_SIZE_MM},
                               {"type": "string", "pattern": blank_only}],
-                    "description": "Length of the longest side in millimetres; matched within 1 mm."},
+                    "description": "Length of the longest side in millimetres (a trailing \"mm\" is allowed); "
+                                   "matched within 1 mm."},
         "score": {"anyOf": [{"type": "integer", "minimum": pill_match.MIN_SCORE, "maximum": pill_match.MAX_SCORE},
                             {"type": "string", "pattern": blank_only}],
                   "description": "Number of pieces the pill can be split into (1: not scored)."},
