@@ -25,7 +25,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The rules the document states, decided once for every operation (issue #17):
 # - an optional query parameter sent empty (`?page=`, `?kind=`) counts as not sent
-#   (`allowEmptyValue`), as it does for the site's own search forms;
+#   (`allowEmptyValue`, which OpenAPI 3.1 keeps but does not recommend: nothing else says
+#   "this integer may also be empty" without changing the schema clients read), as it does for
+#   the site's own search forms;
 # - a parameter whose value is malformed or outside a fixed list (page, kind, colour, shape,
 #   size, score, the interaction body) is refused with 400 and an Error naming the field where
 #   there is one; a parameter naming a thing that does not exist (a drug or condition slug) is
