@@ -6,7 +6,8 @@ import re
 
 from webapp.core.errors import FieldError
 
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+# "360.0" is a whole number too (JSON Schema's integer, which the document states, includes it).
+_WHOLE_NUMBER = re.compile(r"([0-9]{1,9})(?:\.0+)?")
 
 
 class ParamError(FieldError):
@@ -23,6 +24,7 @@ def parse_page(raw: str | None, max_page: int) -> int:
     if not text:
         return 1
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if not _WHOLE_NUMBER.fullmatch(text) or not 1 <= int(text) <= max_page:
+    whole = _WHOLE_NUMBER.fullmatch(text)
+    if not whole or not 1 <= int(whole[1]) <= max_page:
         raise ParamError(page_message(max_page), field="page")
-    return int(text)
+    return int(whole[1])

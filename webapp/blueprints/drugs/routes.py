@@ -12,7 +12,7 @@ from webapp.blueprints.drugs import catalog as drug_catalog
 from webapp.blueprints.drugs import reviews
 from webapp.blueprints.drugs.catalogue import embedded, labeled_uses, substances
 from webapp.blueprints.drugs.forms import ReportForm, ReviewForm, SearchForm
-from webapp.blueprints.drugs.models import KIND_LABELS, Review
+from webapp.blueprints.drugs.models import DRUG_KINDS, KIND_LABELS, Review
 from webapp.blueprints.mymeds.kb.interaction_loader import knowledge_base
 from webapp.blueprints.pills.search import pills_for_drug
 from webapp.core.caching import http_cache
@@ -399,16 +399,17 @@ def api_list():
         page = parse_page(request.args.get("page"), drug_catalog.MAX_PAGE)
     except ParamError as exc:
         return _api_error(400, exc.message, exc.field)
-    raw_kind = (request.args.get("kind") or "").strip()
+    # Exactly one of the kinds, as the document's enum says (empty: any kind).
+    raw_kind = request.args.get("kind") or ""
     kind = drug_catalog.parse_kind(raw_kind)
     if raw_kind and kind is None:
-        return _api_error(400, "kind must be one of: prescription, otc, vitamin, supplement.")
+        return _api_error(400, f"kind must be one of: {', '.join(DRUG_KINDS)}.", "kind")
     condition_slug = (request.args.get("condition") or "").strip()[:100] or None
     condition = None
     if condition_slug:
         condition = drug_catalog.get_condition(db.session, condition_slug)
         if condition is None:
-            return _api_error(404, f"No condition with the slug {condition_slug!r}.")
+            return _api_error(404, f"No condition with the slug {condition_slug!r}.", "condition")
     text = _query_text()
     if text:
         outcome = drug_catalog.search(db.session, text, kind=kind, page=1, per_page=10_000)

@@ -84,9 +84,12 @@ def parse_api_request(body: object) -> ApiCheckRequest:
         raise CheckRequestError('"drugs" must name at least one medicine.')
     if len(names) > MAX_CHECK_NAMES:
         raise CheckRequestError(f'"drugs" may list at most {MAX_CHECK_NAMES} medicines.')
-    if any(len(n) > MAX_NAME_CHARS for n in names):
+    # The length as sent (the API document's maxLength), not after spaces are tidied.
+    if any(len(d) > MAX_NAME_CHARS for d in drugs):
         raise CheckRequestError(f"Each name may be at most {MAX_NAME_CHARS} characters.")
-    allergy_text = body.get("allergies") or ""
+    allergy_text = body.get("allergies")
+    if allergy_text is None:  # left out, or null
+        allergy_text = ""
     if not isinstance(allergy_text, str) or len(allergy_text) > MAX_ALLERGY_CHARS:
         raise CheckRequestError(
             f'"allergies" must be text of at most {MAX_ALLERGY_CHARS:,} characters, e.g. "penicillin, sulfa".')

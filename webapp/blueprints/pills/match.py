@@ -10,6 +10,7 @@ reasons explain it. pill_search runs the same rules as indexed SQL and uses
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -41,6 +42,9 @@ MAX_COLOURS = 2
 
 # Characters that can appear on (or be typed for) an imprint, besides letters and digits.
 ALLOWED_PUNCTUATION = set(" -.;,/\\'\"&+*()_:#!|")
+# Numbers as the API documents them (ASCII digits): int() and float() would also take "٣", "+3" or "1_0".
+_WHOLE = re.compile(r"([0-9]+)(?:\.0+)?")  # "2.0" is whole too, as in JSON Schema
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 class QueryError(FieldError):
@@ -108,18 +112,24 @@ class Match:
 # --- parsing what a person typed ---------------------------------------------------------
 
 
+def imprint_char_allowed(ch: str) -> bool:
+    """Whether an imprint may contain the character (the API document's pattern is built from this)."""
+    if ch.isascii():
+        return ch.isalnum() or ch in ALLOWED_PUNCTUATION
+    return ch.isalnum() and unicodedata.normalize("NFKD", ch)[:1].isascii()  # é, full-width digits
+
+
 def _check_imprint(raw: str | None) -> str:
+    # The length as sent, surrounding spaces included: one rule the API document can state.
+    if raw and len(raw) > imp.MAX_IMPRINT_INPUT:
+        raise QueryError(f"An imprint is at most {imp.MAX_IMPRINT_INPUT} characters. "
+                         "Type just the letters and numbers printed on the pill.", field="imprint")
     text = (raw or "").strip()
     if not text:
         return ""
-    if len(text) > imp.MAX_IMPRINT_INPUT:
-        raise QueryError(f"An imprint is at most {imp.MAX_IMPRINT_INPUT} characters. "
-                         "Type just the letters and numbers printed on the pill.", field="imprint")
     odd = []
     for ch in text:
-        if ch.isascii() and (ch.isalnum() or ch in ALLOWED_PUNCTUATION):
-            continue
-        if ch.isalnum() and unicodedata.normalize("NFKD", ch)[:1].isascii():  # é, full-width digits
+        if imprint_char_allowed(ch):
             continue
         if ch not in odd:
             odd.append(ch)
@@ -135,10 +145,10 @@ def _check_imprint(raw: str | None) -> str:
 def _check_size(raw) -> float | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    try:
-        value = float(str(raw).strip().lower().removesuffix("mm").strip())
-    except ValueError:
-        raise QueryError("Enter the size as a number of millimetres, for example 10.", field="size_mm") from None
+    text = str(raw).strip().lower().removesuffix("mm").strip()
+    if not _DECIMAL.fullmatch(text):
+        raise QueryError("Enter the size as a number of millimetres, for example 10.", field="size_mm")
+    value = float(text)
     if not math.isfinite(value) or not MIN_SIZE_MM <= value <= MAX_SIZE_MM:
         raise QueryError(f"Pills measure between {MIN_SIZE_MM:g} and {MAX_SIZE_MM:g} mm; "
                          "enter the length of the longest side in millimetres.", field="size_mm")
@@ -148,13 +158,20 @@ def _check_size(raw) -> float | None:
 def _check_score(raw) -> int | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise QueryError("Enter the number of pieces the pill can be split into, for example 2.", field="score") from None
+    whole = _WHOLE.fullmatch(str(raw).strip())
+    if not whole:
+        raise QueryError("Enter the number of pieces the pill can be split into, for example 2.", field="score")
+    digits = whole[1].lstrip("0") or "0"
+    value = int(digits) if len(digits) <= 9 else MAX_SCORE + 1  # int() refuses over 4,300 digits
     if not MIN_SCORE <= value <= MAX_SCORE:
         raise QueryError(f"Enter a number of pieces from {MIN_SCORE} (not scored) to {MAX_SCORE}.", field="score")
     return value
+
+
+def _shown(value) -> str:
+    """What was typed, for a message: a long value is cut, not refused for its length."""
+    text = str(value).strip()
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def parse_query(imprint: str | None = None, colours: list[str] | tuple[str, ...] = (), shape: str | None = None,
@@ -162,26 +179,26 @@ def parse_query(imprint: str | None = None, colours: list[str] | tuple[str, ...]
     """Check what a person typed and turn it into a PillQuery, or raise QueryError naming the field."""
     text = _check_imprint(imprint)
     choices: list[ColourChoice] = []
+    given = 0
     for value in colours:
         if value is None or not str(value).strip():
             continue
-        if len(str(value)) > 40:
-            raise QueryError("That colour name is too long; choose one of the colours in the list.", field="color")
+        given += 1
         choice = colour_choice(str(value))
         if choice is None:
-            raise QueryError(f"We don't know the colour “{str(value).strip()}”. "
+            raise QueryError(f"We don't know the colour “{_shown(value)}”. "
                              "Use one of the listed colours (for example white, yellow or pink).", field="color")
         if choice not in choices:
             choices.append(choice)
-    if len(choices) > MAX_COLOURS:
+    # Colours as given, not as distinct: "white,white,red" is a mistake worth saying, and a
+    # rule on the count of pieces is one the API document can state.
+    if given > MAX_COLOURS:
         raise QueryError("Choose at most two colours (for a two-coloured capsule).", field="color")
     shape_code = None
     if shape is not None and str(shape).strip():
-        if len(str(shape)) > 40:
-            raise QueryError("That shape name is too long; choose one of the shapes in the list.", field="shape")
         found = shape_by_name_or_code(str(shape))
         if found is None:
-            raise QueryError(f"We don't know the shape “{str(shape).strip()}”. "
+            raise QueryError(f"We don't know the shape “{_shown(shape)}”. "
                              "Use one of the listed shapes (for example round, oval or capsule).", field="shape")
         shape_code = found.code
     query = PillQuery(text, tuple(choices), shape_code, _check_size(size_mm), _check_score(score))

@@ -131,6 +131,10 @@ class ColourChoice:
 
 
 def _key(value: str) -> str:
+    # ASCII only: str.upper() would also turn "ı" into "I" and "ﬀ" into "FF", which no colour
+    # or shape name needs and the API document could not state.
+    if not value.isascii():
+        return ""
     return " ".join(value.strip().upper().replace("_", " ").split())
 
 
