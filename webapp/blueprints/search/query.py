@@ -65,7 +65,8 @@ def read_query(raw: str | None) -> Query:
     if not text:
         return Query(typed="", text="", problem=None)
     if len(text) > MAX_QUERY_CHARS:
-        return Query(typed, "", f"That search is {len(text):,} characters long. Search with at most "
+        length = max(len(text), len((raw or "").strip()))  # what was typed, not the part kept
+        return Query(typed, "", f"That search is {length:,} characters long. Search with at most "
                                 f"{MAX_QUERY_CHARS} characters: a drug, a condition, a pill imprint or a few words.")
     notice = None
     if _TAG.search(text):
