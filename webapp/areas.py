@@ -17,6 +17,7 @@ from webapp.blueprints.mymeds import hooks as mymeds
 from webapp.blueprints.newsletter import hooks as newsletter
 from webapp.blueprints.personalisation import hooks as personalisation
 from webapp.blueprints.pills import hooks as pills
+from webapp.blueprints.search import hooks as search
 from webapp.core.area import Registry
 
 AREAS = (
@@ -29,6 +30,7 @@ AREAS = (
     community.AREA,
     newsletter.AREA,
     personalisation.AREA,
+    search.AREA,
     api.AREA,
 )
 

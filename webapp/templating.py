@@ -12,7 +12,7 @@ from webapp.core.caching import http_cache
 
 FONT_SIZES = ("smaller", "default", "larger")
 
-# Header navigation; an entry shows once its area's blueprint is registered.
+# Header and footer navigation (every area is always registered).
 MAIN_NAV = [
     ("drugs.index", "Drugs & Supplements"),
     ("pills.index", "Pill Identifier"),

@@ -27,6 +27,9 @@ from webapp.seeding import run_seed
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 E2E_SCHEMA = f"hd_e2e_{os.getpid()}"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Off by default in axe (it is tagged "experimental"); WCAG 2.5.3 Label in Name: a control's
+# accessible name contains its visible text, so speech users can say what they see (#15).
+AXE_EXTRA_RULES = {"label-content-name-mismatch": {"enabled": True}}
 
 pytestmark = pytest.mark.e2e
 
@@ -115,7 +118,8 @@ def axe_check():
     axe = Axe()
 
     def check(page) -> None:
-        results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "rules": AXE_EXTRA_RULES,
+                                         "resultTypes": ["violations"]})
         violations = results.response.get("violations", [])
         details = [
             f"{v['id']} ({v['impact']}): {v['help']} -> " + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])

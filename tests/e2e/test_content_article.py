@@ -27,7 +27,7 @@ def test_read_the_article_follow_a_citation_and_come_back(page, axe_check):
     assert page.url.endswith("#ref-6")
     reference = page.locator("#ref-6")
     assert "Reference 6" in reference.inner_text() and reference.is_visible()
-    reference.get_by_role("link", name="Back to the text where reference 6 is cited").click()
+    reference.get_by_role("link", name="Back to text where reference 6 is cited").click()
     assert page.url.endswith("#cite-6-1")
     assert page.locator("#cite-6-1").is_visible()
 

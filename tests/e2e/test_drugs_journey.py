@@ -33,7 +33,7 @@ def test_typo_search_to_drug_page_to_review_and_average(page, axe_check, reviewe
 
     search = page.get_by_label("Search drugs, brands or conditions")
     search.fill("ibuprofin")
-    page.get_by_role("button", name="Search").click()
+    page.locator("main").get_by_role("button", name="Search").click()  # not the header's site search
     page.get_by_text("Showing results for").wait_for()
     axe_check(page)
     page.get_by_role("link", name="Ibuprofen", exact=True).first.click()

@@ -168,7 +168,7 @@ def test_unknown_slugs_give_the_404_page(page, path):
 
 
 def test_search_finds_articles_with_highlighted_snippets(page):
-    html = page("/search?q=liver+metastases")
+    html = page("/health-centers/search?q=liver+metastases")
     assert "result" in html and f'href="{ARTICLE}"' in html
     assert "<mark>" in html
 
@@ -178,13 +178,13 @@ def test_search_finds_articles_with_highlighted_snippets(page):
     "liver&page=-5", "liver&page=abc", "liver&page=99999999999999999999", "%F0%9F%A7%AC",
 ])
 def test_search_never_fails_on_odd_input(page, query):
-    html = page(f"/search?q={query}")
+    html = page(f"/health-centers/search?q={query}")
     assert "<script>alert" not in html
     assert "Search HealthDesk" in html
 
 
 def test_search_without_results_says_so(page):
-    assert "No results for" in page("/search?q=zzqqxx")
+    assert "No results for" in page("/health-centers/search?q=zzqqxx")
 
 
 def test_a_visitors_article_is_the_same_public_bytes_every_time(client, loaded):
@@ -244,15 +244,15 @@ def test_odd_query_strings_on_article_pages_are_harmless(page, query):
 
 
 def test_search_can_show_one_kind_only(page):
-    everything = page("/search?q=pancreatic")
+    everything = page("/health-centers/search?q=pancreatic")
     assert 'name="kind"' in everything and ">Health center</option>" in everything
-    articles_only = page("/search?q=pancreatic&kind=article")
+    articles_only = page("/health-centers/search?q=pancreatic&kind=article")
     assert 'href="/health-centers/pancreatic-cancer"' not in articles_only.split('class="search-results"')[1]
     assert f'href="{ARTICLE}"' in articles_only
-    centers_only = page("/search?q=pancreatic&kind=center")
+    centers_only = page("/health-centers/search?q=pancreatic&kind=center")
     assert f'href="{ARTICLE}"' not in centers_only.split('class="search-results"')[1]
     assert "1 result for" in centers_only
-    assert page("/search?q=pancreatic&kind=%3Cbogus%3E").count('class="result"') == everything.count('class="result"')
+    assert page("/health-centers/search?q=pancreatic&kind=%3Cbogus%3E").count('class="result"') == everything.count('class="result"')
 
 
 def test_an_article_removed_by_a_content_sync_is_purged_and_gone(app, client, loaded, tmp_path, purged):

@@ -152,7 +152,8 @@ def test_footer_form_is_on_every_page_and_carries_no_session_token(app, csrf_app
     # The page may come from the shared cache: the signup checks the request's origin instead.
     assert "csrf_token" not in footer
     assert '<label for="footer-newsletter-email">' in footer
-    assert 'value="drug-safety"' in footer
+    # An email alone: the default is stated beside the button, no topic list to fill in.
+    assert 'type="checkbox"' not in footer and "<strong>all topics</strong>" in footer
     # Members find their own address filled in.
     member_page = logged_in_client.get("/").get_data(as_text=True)
     assert 'id="footer-newsletter-email" name="email" autocomplete="email" maxlength="254" required value="member@example.com"' in member_page
@@ -360,3 +361,49 @@ def test_an_earlier_signup_of_the_new_address_joins_the_members_subscription(log
         stranger.get(first_link(sent_mail("moved@example.com")[0].body_text, "/newsletter/confirm/"))
     _change_email(logged_in_client, "moved@example.com", sent_mail)
     assert _subscribers(app) == [("moved@example.com", "confirmed", ["cancer", "caregiving"])]
+
+
+ALL_TOPICS = ["cancer", "caregiving", "community-highlights", "drug-safety", "healthy-living"]
+
+
+def test_an_email_alone_subscribes_to_all_topics_after_confirming_and_the_confirmation_page_narrows_them(
+        client, app, topics, sent_mail):
+    response = client.post("/newsletter", data={"email": "alone@example.com"})
+    assert response.status_code == 302 and response.location.endswith("/newsletter/check-email")
+    assert _subscribers(app) == [("alone@example.com", "pending", ALL_TOPICS)]  # still double opt-in
+
+    (mail,) = sent_mail("alone@example.com")
+    page = client.get(first_link(mail.body_text, "/newsletter/confirm/"))
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "your subscription is confirmed" in body and "all topics" in body
+    assert body.count('type="checkbox"') == len(ALL_TOPICS) and body.count(" checked") == len(ALL_TOPICS)
+    assert _subscribers(app) == [("alone@example.com", "confirmed", ALL_TOPICS)]
+
+    # The form on the confirmation page narrows the topics (it posts to the preferences page).
+    action = re.search(r'<form method="post" action="(/newsletter/preferences/[^"]+)"', body).group(1)
+    saved = client.post(action, data={"topics": ["cancer"]})
+    assert saved.status_code == 302
+    assert _subscribers(app) == [("alone@example.com", "confirmed", ["cancer"])]
+
+
+def test_an_email_alone_with_no_topics_on_offer_is_told_so(client, app, sent_mail):
+    response = client.post("/newsletter", data={"email": "early@example.com"})
+    assert response.status_code == 200 and "No newsletter topics are available yet" in response.get_data(as_text=True)
+    assert _subscribers(app) == [] and sent_mail() == []
+
+
+def test_pages_do_not_ask_for_the_newsletter_topics(app, client, topics):
+    """The footer lists no topics any more: a page renders without querying them."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda _conn, _cursor, statement, *_args: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert statements  # the home page does read the database
+    assert not [s for s in statements if "newsletter_topics" in s]

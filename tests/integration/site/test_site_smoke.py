@@ -528,6 +528,11 @@ def test_pages_naming_the_members_profiles_are_not_stored_and_visitors_pages_are
         assert "Set-Cookie" not in shared.headers and personal not in shared.get_data(as_text=True), url
     assert "Cache-Control" not in visitor.get(site.url("drugs.api_list")).headers
     assert visitor.get(site.url("drugs.autocomplete")).headers["Cache-Control"] == "public, max-age=300"
+    # The site search's results and suggestions are shared pages for visitors, private for members.
+    for url in ("/search?q=ibuprof", "/search/suggest?q=ibu"):
+        shared, mine = site.app.test_client().get(url), member.get(url)
+        assert shared.status_code == 200 and shared.headers["Cache-Control"].startswith("public, "), url
+        assert "Set-Cookie" not in shared.headers and "public" not in mine.headers.get("Cache-Control", ""), url
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e in GET_ENDPOINTS if e.startswith("community.moderat")))

@@ -224,7 +224,8 @@ def _render_citation(_self, tokens, idx, _options, env) -> str:
         counts[number] = counts.get(number, 0) + 1
         anchor = f"cite-{number}-{counts[number]}"
         places.setdefault(number, []).append(anchor)
-        links.append(f'<a href="#ref-{number}" id="{anchor}" aria-label="Reference {number}">{number}</a>')
+        # The name starts with the visible number (WCAG 2.5.3): speech users say what they see.
+        links.append(f'<a href="#ref-{number}" id="{anchor}" aria-label="{number} (reference)">{number}</a>')
     return f'<sup class="citation">[{",".join(links)}]</sup>'
 
 

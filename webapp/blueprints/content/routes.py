@@ -90,8 +90,10 @@ def article(center_slug: str, article_slug: str):
     )
 
 
-@bp.route("/search")
-@public_page("list:search")
+# The full-text search of the whole index, one kind at a time if asked (the site search at
+# /search shows its best few per section and links here for the rest of the articles).
+@bp.route("/health-centers/search")
+@public_page("list:search", "list:content", "list:community")
 def search():
     form = SiteSearchForm(request.args)
     kinds = site_search.indexed_kinds(db.session)

@@ -23,7 +23,7 @@ CHUNK = 10_000
 
 # Private or endless: never crawled. Paths, as robots.txt matches them by prefix.
 DISALLOWED = ["/my-medicine", "/account", "/community/moderation", "/community/notifications", "/search",
-              "/drugs/search", "/drugs/autocomplete", "/community/search", "/api/"]
+              "/drugs/search", "/drugs/autocomplete", "/community/search", "/health-centers/search", "/api/"]
 
 _SECTION = re.compile(r"([a-z]+)-([1-9][0-9]{0,5})")
 

@@ -36,11 +36,12 @@ def _secret() -> str:
 
 @bp.app_context_processor
 def _template_helpers():
-    return {"newsletter_topics": _footer_topics, "newsletter_member_state": _member_state}
+    # The footer form lists no topics (an email alone subscribes to all), so pages ask nothing here.
+    return {"newsletter_member_state": _member_state}
 
 
-def _footer_topics() -> list:
-    """Topics for the footer form on every page; a page never fails because of the footer."""
+def _active_topics() -> list:
+    """Topics for a member's settings; that page never fails because of this section."""
     try:
         return signup_service.active_topics(db.session)
     except SQLAlchemyError:
@@ -48,7 +49,7 @@ def _footer_topics() -> list:
 
 
 def _member_state() -> dict:
-    topics = _footer_topics()
+    topics = _active_topics()
     subscriber = signup_service.subscriber_for_user(db.session, current_user) if current_user.is_authenticated else None
     chosen = set()
     if subscriber is not None and subscriber.status != "unsubscribed":
@@ -89,8 +90,6 @@ def signup():
             db.session.commit()
             # The same answer whatever state the address was in.
             return redirect(url_for("newsletter.check_email"))
-    if request.method == "POST" and not form.topics.data and not form.topics.errors:
-        form.topics.errors = ["Choose at least one topic."]
     # Errors are shown beside the fields with 200, as the other forms of the site do.
     return render_template("newsletter/signup.html", form=form, topics=topics)
 
@@ -115,9 +114,15 @@ def confirm(token: str):
             db.session.rollback()
             return _link_problem(exc.reason, "confirm")
         db.session.commit()
-        manage = url_for("newsletter.preferences", token=signup_service.manage_token(_secret(), result.subscriber))
-        topics = signup_service.topic_names(db.session, signup_service.topic_ids(result.subscriber))
-    return render_template("newsletter/confirmed.html", changed=result.changed, topics=topics, manage_url=manage)
+        manage_token = signup_service.manage_token(_secret(), result.subscriber)
+        chosen_ids = signup_service.topic_ids(result.subscriber)
+        topics = signup_service.active_topics(db.session)
+    # The topics form posts to the preferences page: there the person narrows what they get.
+    form = TopicsForm()
+    form.topics.choices = [(t.slug, t.name) for t in topics]
+    return render_template("newsletter/confirmed.html", changed=result.changed, form=form, topics=topics,
+                           chosen={t.slug for t in topics if t.id in chosen_ids}, token=manage_token,
+                           manage_url=url_for("newsletter.preferences", token=manage_token))
 
 
 def _subscriber_or_problem(token: str):

@@ -129,11 +129,15 @@ def _get_or_create(session: Session, email: str, now: datetime) -> NewsletterSub
 
 def sign_up(session: Session, raw_email: str, topic_slugs: Iterable[str], *, now: datetime,
             user: User | None = None) -> SignupResult:
-    """Record a signup; the caller sends the confirmation email when confirm_topics is set."""
+    """Record a signup; the caller sends the confirmation email when confirm_topics is set.
+    No topic at all means every topic (the footer's stated default: an email alone signs up);
+    topics that were named but none of which exist are refused."""
     email = normalize_address(raw_email)
-    chosen = topics_by_slugs(session, topic_slugs)
+    slugs = [slug for slug in topic_slugs if slug]
+    chosen = topics_by_slugs(session, slugs) if slugs else active_topics(session)
     if not chosen:
-        raise NewsletterError("Choose at least one topic.", field="topics")
+        message = "Choose at least one topic." if slugs else "No newsletter topics are available yet. Please come back soon."
+        raise NewsletterError(message, field="topics")
     chosen_ids = [t.id for t in chosen]
     subscriber = _get_or_create(session, email, now)
     if (user is not None and subscriber.user_id is None and user.email.lower() == email
