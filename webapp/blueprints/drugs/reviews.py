@@ -189,13 +189,15 @@ def averages_for(session: Session, drug_ids: list[int], condition_id: int | None
     return {row[0]: _averages(row[1:]) for row in session.execute(statement.group_by(Review.drug_id))}
 
 
+_MOST_HELPFUL_FIRST = (Review.helpful_count.desc(), Review.created_at.desc(), Review.id.desc())
+
+
 def list_reviews(session: Session, drug_id: int, *, sort: str = "newest", page: int = 1,
                  condition_id: int | None = None, per_page: int = PER_PAGE) -> Page[Review]:
     where = [Review.drug_id == drug_id, Review.status == "visible"]
     if condition_id is not None:
         where.append(Review.condition_id == condition_id)
-    order = ((Review.helpful_count.desc(), Review.created_at.desc(), Review.id.desc()) if sort == "helpful"
-             else (Review.created_at.desc(), Review.id.desc()))
+    order = _MOST_HELPFUL_FIRST if sort == "helpful" else (Review.created_at.desc(), Review.id.desc())
     statement = (select(Review).where(*where).options(selectinload(Review.user), selectinload(Review.condition))
                  .order_by(*order))
     return paginate(session, statement, page, per_page)
@@ -205,7 +207,7 @@ def most_helpful(session: Session, drug_id: int, limit: int = 3) -> list[Review]
     """The first reviews of the "most helpful" listing, without counting them all."""
     statement = (select(Review).where(Review.drug_id == drug_id, Review.status == "visible")
                  .options(selectinload(Review.user), selectinload(Review.condition))
-                 .order_by(Review.helpful_count.desc(), Review.created_at.desc(), Review.id.desc()).limit(limit))
+                 .order_by(*_MOST_HELPFUL_FIRST).limit(limit))
     return list(session.execute(statement).scalars())
 
 
