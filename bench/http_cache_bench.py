@@ -183,7 +183,8 @@ def main() -> None:
                                  "drug via Varnish": cache + DRUG}, args)
                 at64 = rounds({"article via Varnish, 64 connections": cache + ARTICLE}, args, connections=64)
                 paths = public_urls(cache)
-                hits, total = replay(cache, paths, args.replay)
+                hits, total = replay(cache, paths, args.replay)  # cold: every address's first reader misses
+                warm_hits, _ = replay(cache, paths, args.replay)  # the same readers again: a warm cache
             origin = rounds({"bare hello": bare + "/hello", **{f"{n} (origin)": app + p for n, p in ORIGIN_PAGES.items()}}, args)
         before = None
         if args.before_root:
@@ -202,7 +203,8 @@ def main() -> None:
         hello = table.get("bare hello", cached["bare hello"])[0]
         for name, (rate, p99) in table.items():
             print(f"  {name:42s} {rate:9.1f} req/s  p99 {p99:7.2f} ms  {rate / hello:6.2f}x bare hello")
-    print(f"replay: {hits}/{total} hits ({hits / total:.1%}) over {len(paths)} distinct public addresses")
+    print(f"replay, cold cache: {hits}/{total} hits ({hits / total:.1%}) over {len(paths)} distinct public addresses")
+    print(f"replay, warm (the same {total} requests again): {warm_hits}/{total} hits ({warm_hits / total:.1%})")
     for when, result in profiles.items():
         for name, data in result.items():
             print(f"profile {when}: {name}: {data['ms']} ms per request (in-process, cProfile)")

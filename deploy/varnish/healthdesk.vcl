@@ -56,6 +56,13 @@ sub vcl_recv {
         set req.url = regsub(req.url, "[?&]+$", "");
     }
 
+    # Equivalent addresses share one object: the parameters in one order (the application
+    # reads them by name; a repeated filter such as color= is a set), no empty query.
+    if (req.url ~ "\?") {
+        set req.url = std.querysort(req.url);
+        set req.url = regsub(req.url, "\?$", "");
+    }
+
     # One cached variant per real encoding: gzip or none.
     if (req.http.Accept-Encoding) {
         if (req.http.Accept-Encoding ~ "(?i)\bgzip\b") {

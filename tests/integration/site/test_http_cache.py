@@ -58,6 +58,20 @@ def test_a_visitors_drug_page_is_public_and_identical(drugs_app):
     assert not client.get_cookie("session")
 
 
+def test_a_visitors_group_and_question_pages_are_public(make_app, asker):
+    """A page that makes a form for members only must not start a session for a visitor
+    (the group page did, and every visitor's copy went past the shared cache)."""
+    thread = thread_id_from(ask(asker))
+    app = make_app(WTF_CSRF_ENABLED=True)  # a form's token would be made, as in production
+    for path in ("/community/groups/diabetes", f"/community/threads/{thread}"):
+        visitor = app.test_client()
+        first, second = visitor.get(path), app.test_client().get(path)
+        assert first.status_code == 200, path
+        assert first.headers["Cache-Control"].startswith("public, "), path
+        assert "Set-Cookie" not in first.headers and not visitor.get_cookie("session"), path
+        assert first.get_data() == second.get_data(), path
+
+
 def test_a_request_with_a_session_is_never_public(drugs_app, auth, user):
     client = drugs_app.test_client()
     client.set_cookie("session", "anything")

@@ -79,6 +79,12 @@ def test_public_pages_are_served_from_the_cache(stack):
     # Tracking parameters and unrelated cookies share the same cached copy.
     assert fetch(cache + ARTICLE + "?utm_source=mail&gclid=abc&fbclid=x")[1]["X-Cache"] == "HIT"
     assert fetch(cache + ARTICLE, headers={"Cookie": "_ga=GA1.1.1"})[1]["X-Cache"] == "HIT"
+    # Equivalent addresses are one object: parameters in any order, an empty query.
+    fetch(cache + "/health-centers?page=1&sort=new")
+    for same in ("/health-centers?sort=new&page=1", "/health-centers?sort=new&utm_medium=x&page=1"):
+        assert fetch(cache + same)[1]["X-Cache"] == "HIT", same
+    fetch(cache + "/health-centers")
+    assert fetch(cache + "/health-centers?")[1]["X-Cache"] == "HIT"
     # The browser's own copy is revalidated by ETag.
     assert fetch(cache + ARTICLE, headers={"If-None-Match": second["ETag"]})[0] == 304
 

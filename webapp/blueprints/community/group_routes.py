@@ -21,7 +21,7 @@ from webapp.blueprints.community.routes import (
 )
 from webapp.blueprints.community.rules import CommunityError, is_moderator
 from webapp.core.caching.http_cache import public_page
-from webapp.core.forms import EmptyForm, show_refusal
+from webapp.core.forms import show_refusal
 from webapp.core.guards import COMMUNITY_POST_LIMIT, member_page
 from webapp.core.links import site_url_for
 from webapp.core.paging import page_number
@@ -49,7 +49,7 @@ def _render_group(item: CommunityGroup, invite_form: InviteForm | None = None, s
     if invite_form is None and current_user.is_authenticated and item.owner_id == current_user.id and item.is_private:
         invite_form = InviteForm()
     return render_template("community/group.html", group=item, page=page, sort=sort, member=member,
-                           invite_form=invite_form, action_form=EmptyForm()), status
+                           invite_form=invite_form), status
 
 
 @bp.route("/groups/<slug>/join", methods=["POST"])

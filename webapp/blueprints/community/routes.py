@@ -163,9 +163,11 @@ def _render_thread(item: CommunityThread, answer_form: AnswerForm | None = None,
         pv.post.mentions_crisis and pv.post.author_id == viewer.id
         for pv in ([view.question] if view.question else []) + view.answers + [r for a in view.answers for r in a.replies]
     )
+    if answer_form is None and current_user.is_authenticated:
+        answer_form = AnswerForm()  # never for a visitor: making it starts a session (its token)
     return render_template(
-        "community/thread.html", view=view, thread=item, answer_form=answer_form or AnswerForm(),
-        action_form=EmptyForm(), asker_id=asker_id, watching=notifications.is_watching(db.session, item, current_user),
+        "community/thread.html", view=view, thread=item, answer_form=answer_form, asker_id=asker_id,
+        watching=notifications.is_watching(db.session, item, current_user),
         can_edit=lambda p: can_edit(viewer, p, now()), can_delete=lambda p: can_delete(viewer, p),
         is_mod=is_moderator(viewer), problem=viewer_posting_problem(), crisis_for_viewer=crisis_for_viewer,
         crisis_text=CRISIS_RESOURCES,

@@ -71,17 +71,20 @@ def center(slug: str):
 def article(center_slug: str, article_slug: str):
     center_slug, article_slug = _slug_or_404(center_slug), _slug_or_404(article_slug)
     article = content_queries.get_article(db.session, center_slug, article_slug) or abort(404)
-    next_article = content_queries.articles_by_slug(db.session, [article.next_slug] if article.next_slug else [])
+    # The next article and the related ones in one query.
+    linked = {a.slug: a for a in content_queries.articles_by_slug(
+        db.session, [*([article.next_slug] if article.next_slug else []), *article.related_slugs])}
+    next_article = linked.get(article.next_slug) if article.next_slug else None
     # Related articles not already recommended by a card inside the text.
-    related = [a for a in content_queries.articles_by_slug(db.session, article.related_slugs)
-               if f'id="related-{a.slug}"' not in article.body_html]
+    related = [linked[s] for s in article.related_slugs
+               if s in linked and f'id="related-{s}"' not in article.body_html]
     canonical = _canonical("content.article", center_slug=center_slug, article_slug=article_slug)
     http_cache.last_modified(article.updated_at)
     return render_template(
         "content/article.html",
         article=article,
         center=article.center,
-        next_article=next_article[0] if next_article else None,
+        next_article=next_article,
         related=related,
         today_cards=sidebar_cards(lambda: content_queries.today_on_healthdesk(db.session, exclude_slug=article.slug),
                                   exclude=("article", article.slug)),

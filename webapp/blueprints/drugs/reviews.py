@@ -169,9 +169,12 @@ def summary(session: Session, drug_id: int) -> tuple[Averages, list[tuple[Condit
     """Averages over every visible review, and per condition it was taken for."""
     visible = (Review.drug_id == drug_id) & (Review.status == "visible")
     overall = _averages(session.execute(select(*_AVG).where(visible)).one())
+    if not overall.count:  # most drugs have no reviews: two queries fewer on their page
+        return overall, []
     rows = session.execute(select(Review.condition_id, *_AVG).where(visible).group_by(Review.condition_id)).all()
+    condition_ids = [r[0] for r in rows if r[0] is not None]
     conditions = {c.id: c for c in session.execute(
-        select(Condition).where(Condition.id.in_([r[0] for r in rows if r[0] is not None]))).scalars()}
+        select(Condition).where(Condition.id.in_(condition_ids))).scalars()} if condition_ids else {}
     per_condition = [(conditions.get(r[0]), _averages(r[1:])) for r in rows]
     per_condition.sort(key=lambda item: (-item[1].count, item[0].name if item[0] else "~"))
     return overall, per_condition
@@ -186,16 +189,26 @@ def averages_for(session: Session, drug_ids: list[int], condition_id: int | None
     return {row[0]: _averages(row[1:]) for row in session.execute(statement.group_by(Review.drug_id))}
 
 
+_MOST_HELPFUL_FIRST = (Review.helpful_count.desc(), Review.created_at.desc(), Review.id.desc())
+
+
 def list_reviews(session: Session, drug_id: int, *, sort: str = "newest", page: int = 1,
                  condition_id: int | None = None, per_page: int = PER_PAGE) -> Page[Review]:
     where = [Review.drug_id == drug_id, Review.status == "visible"]
     if condition_id is not None:
         where.append(Review.condition_id == condition_id)
-    order = ((Review.helpful_count.desc(), Review.created_at.desc(), Review.id.desc()) if sort == "helpful"
-             else (Review.created_at.desc(), Review.id.desc()))
+    order = _MOST_HELPFUL_FIRST if sort == "helpful" else (Review.created_at.desc(), Review.id.desc())
     statement = (select(Review).where(*where).options(selectinload(Review.user), selectinload(Review.condition))
                  .order_by(*order))
     return paginate(session, statement, page, per_page)
+
+
+def most_helpful(session: Session, drug_id: int, limit: int = 3) -> list[Review]:
+    """The first reviews of the "most helpful" listing, without counting them all."""
+    statement = (select(Review).where(Review.drug_id == drug_id, Review.status == "visible")
+                 .options(selectinload(Review.user), selectinload(Review.condition))
+                 .order_by(*_MOST_HELPFUL_FIRST).limit(limit))
+    return list(session.execute(statement).scalars())
 
 
 def voted_ids(session: Session, user_id: int, review_ids: list[int]) -> set[int]:

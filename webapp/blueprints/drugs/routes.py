@@ -148,14 +148,14 @@ def detail(slug: str):
     pills = [(p, url_for("pills.detail", pill_id=p.id)) for p in found[:12]]
     overall, per_condition = reviews.summary(db.session, drug.id)
     own_review = reviews.review_of(db.session, current_user.id, drug.id) if current_user.is_authenticated else None
+    product_groups, product_total = drug_catalog.product_groups_for(db.session, drug.id)
     return render_template(
         "drugs/detail.html", drug=drug, classes=drug_catalog.classes_of(db.session, drug),
-        product_groups=drug_catalog.product_groups_for(db.session, drug.id),
-        product_total=drug_catalog.product_count_for(db.session, drug.id),
+        product_groups=product_groups, product_total=product_total,
         pills=pills, pill_total=pill_total,
         interactions_url=url_for("mymeds.interaction_checker"),
         overall=overall, per_condition=per_condition, own_review=own_review,
-        recent=reviews.list_reviews(db.session, drug.id, sort="helpful", per_page=3).items,
+        recent=reviews.most_helpful(db.session, drug.id) if overall.count else [],
     )
 
 

@@ -2,7 +2,9 @@
 
 Public pages are kept by the shared HTTP cache (core/http_cache.py and Varnish); this one is
 for what Varnish never keeps: a member's home page, which is costly to build and which
-`bench/http_cache_bench.py` / `bench/home_vs_hello.py` show still pays to reuse (#20).
+`bench/origin_timing.py` shows still pays to reuse (#20 item 6: 2.3–2.8 ms of CPU when the
+worker has the page, 4.8–6.9 ms when not; bench/README.md). No public page uses it: the
+origin only sees a public page the shared cache has not had for minutes, cold here too.
 A page is rendered with a placeholder where the CSRF token goes; serving it from the cache
 fills it in fresh, so no two responses share one. The caller's key
 must capture everything else the page depends on (who is reading, a fingerprint of their

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ SEVERITY_ORDER = {"major": 0, "moderate": 1, "minor": 2}
 _NOTE = re.compile(r"\*\*.*?(\*\*|$)")
 
 
+@lru_cache(maxsize=8192)  # a search result page makes one per ingredient shown; names are few
 def substance_slug(name: str) -> str:
     return slugify(name, normalize=drug_search.normalize, max_length=MAX_SLUG, default="substance")
 
