@@ -171,6 +171,14 @@ def static_cache_headers(app: Flask, response: Response) -> None:
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
 
 
+def immutable_file(response: Response) -> None:
+    """A file served at an address made from its content's hash (pill photos): the bytes at
+    that address never change and depend on no visitor, so every cache may keep them a year."""
+    if response.status_code in (200, 304):
+        g.immutable_file = True
+        response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
+
+
 # ---------------------------------------------------------------- purges
 
 
