@@ -247,6 +247,11 @@ def test_a_label_zip_with_a_photo_gives_a_pill_with_a_served_photo(app, runner, 
     api = client.get("/api/v1/pills?imprint=TFX5").get_json()
     assert api["results"][0]["image_url"] == f"http://localhost{photo_url}"
 
+    # With a session the answer may carry its cookie: browsers keep the photo, shared caches do not.
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], "a-session")
+    with client.get(photo_url) as personal:
+        assert personal.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+
 
 def test_photo_addresses_that_are_not_photos_are_not_found(client, photo_folder):
     photo_folder.mkdir(parents=True)
