@@ -67,7 +67,7 @@ def web_copy(data: bytes) -> bytes:
     canvas = Image.new("RGB", (PHOTO_WIDTH, PHOTO_HEIGHT), "white")
     canvas.paste(image, ((PHOTO_WIDTH - image.width) // 2, (PHOTO_HEIGHT - image.height) // 2))
     out = io.BytesIO()
-    canvas.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    canvas.save(out, "JPEG", quality=JPEG_QUALITY)  # optimize/progressive: 2x the time for 3% smaller
     return out.getvalue()
 
 

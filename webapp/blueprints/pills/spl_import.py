@@ -259,14 +259,18 @@ PhotoFinder = Callable[[SplProduct], str | None]  # product -> stored photo file
 
 
 def load_document(session: Session, document: SplDocument, link_drug: DrugLinker | None = None,
-                  photo_for: PhotoFinder | None = None) -> str:
+                  photo_for: PhotoFinder | None = None, known_setids: set[str] | None = None) -> str:
     """Store one document's products. Returns "loaded", "replaced", "same" or "older".
 
     A newer version updates its set's rows in place, matched by NDC product code (pages keep
     their address, saved medicines their link); products it no longer lists are removed.
+    known_setids, when given, holds every set id in the table (a release is mostly new
+    labels: those need no query).
     """
-    existing = {pill.product_ndc: pill
-                for pill in session.execute(select(Pill).where(Pill.setid == document.setid)).scalars()}
+    existing = {}
+    if known_setids is None or document.setid in known_setids:
+        existing = {pill.product_ndc: pill
+                    for pill in session.execute(select(Pill).where(Pill.setid == document.setid)).scalars()}
     outcome = "loaded"
     if existing:
         version = max(pill.spl_version or 0 for pill in existing.values())
@@ -393,6 +397,7 @@ def import_paths(session: Session, paths: list[str | Path], echo: Callable[[str]
     """
     report = ImportReport()
     checkpoints = _Checkpoints(session)
+    known_setids = set(session.execute(select(Pill.setid).distinct()).scalars())
     advance = progress or (lambda _n: None)
     pending, last_commit = 0, time.monotonic()
     for source in sources if sources is not None else find_sources(paths):
@@ -403,7 +408,7 @@ def import_paths(session: Session, paths: list[str | Path], echo: Callable[[str]
             advance(start)
         done_before = start
         for label in source.labels(start):
-            _import_label(session, label, link_drug, photo_folder, report)
+            _import_label(session, label, link_drug, photo_folder, report, known_setids)
             checkpoints.advance(label.position)
             advance(label.position - done_before)
             done_before = label.position
@@ -419,7 +424,7 @@ def import_paths(session: Session, paths: list[str | Path], echo: Callable[[str]
 
 
 def _import_label(session: Session, label: LabelFile, link_drug: DrugLinker | None, photo_folder: Path | None,
-                  report: ImportReport) -> None:
+                  report: ImportReport, known_setids: set[str]) -> None:
     if label.problem is not None or label.xml is None:
         report.problems.append((label.name, label.problem or "empty"))
         return
@@ -430,11 +435,13 @@ def _import_label(session: Session, label: LabelFile, link_drug: DrugLinker | No
         return
     try:
         with session.begin_nested():
-            outcome = load_document(session, document, link_drug, _photo_finder(label, photo_folder, report))
+            outcome = load_document(session, document, link_drug, _photo_finder(label, photo_folder, report),
+                                    known_setids)
     except Exception as exc:  # noqa: BLE001 - a database refusal for one label must not stop the rest
         report.problems.append((label.name, f"could not be stored ({exc.__class__.__name__})"))
         return
     report.labels += 1
+    known_setids.add(document.setid)
     if outcome == "same":
         report.skipped_same += 1
     elif outcome == "older":
