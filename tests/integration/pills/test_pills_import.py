@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from tests.integration.site.test_http_cache import purge_server  # noqa: F401 - the fixture
 from webapp.blueprints.pills import match as pm
 from webapp.blueprints.pills import search as pill_search
 from webapp.blueprints.pills import spl_import
@@ -158,6 +159,17 @@ def test_bad_labels_are_reported_by_name_and_the_rest_of_the_release_loads(app, 
     assert "not a readable zip file" in reason(str(tmp_path / "cut.zip"))
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Pill)).scalar() == 43
+
+
+@needs_shared
+def test_an_import_purges_the_shared_cache_once_not_per_batch(make_app, purge_server, tmp_path, monkeypatch):  # noqa: F811
+    url, received = purge_server
+    monkeypatch.setattr(spl_import, "COMMIT_EVERY_LABELS", 5)
+    app = make_app(CACHE_PURGE_URLS=[url])
+    release = release_of_real_labels(tmp_path / "release.zip")
+    result = app.test_cli_runner().invoke(args=["import", "spl", str(release)])
+    assert result.exit_code == 0, result.output
+    assert received and set(received) == {"site"} and len(received) <= 2  # no purge of pill keys per commit
 
 
 def test_nothing_readable_exits_non_zero(runner, tmp_path):

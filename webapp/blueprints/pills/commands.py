@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from webapp.blueprints.pills import photos, pillbox_import, spl_import
 from webapp.blueprints.pills.seed import make_drug_linker
 from webapp.blueprints.pills.spl_sources import find_sources
+from webapp.core.caching import http_cache
 from webapp.extensions import db
 
 
@@ -66,8 +67,9 @@ def import_spl(paths: tuple[Path, ...], remove_file: Path | None) -> None:
             bar.update(labels)
 
         try:
-            report = spl_import.import_paths(db.session, list(paths), click.echo, make_drug_linker(db.session),
-                                             photo_folder=folder, progress=progress, sources=sources)
+            with http_cache.bulk_change(db.session):
+                report = spl_import.import_paths(db.session, list(paths), click.echo, make_drug_linker(db.session),
+                                                 photo_folder=folder, progress=progress, sources=sources)
         except KeyboardInterrupt:
             db.session.rollback()
             click.echo("\nInterrupted. What was committed is kept: run the same command again to resume.")
