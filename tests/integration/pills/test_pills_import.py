@@ -265,6 +265,17 @@ def test_a_label_zip_with_a_photo_gives_a_pill_with_a_served_photo(app, runner, 
         assert personal.headers["Cache-Control"] == "private, max-age=31536000, immutable"
 
 
+def test_an_unpacked_label_folder_gives_the_photo_beside_its_xml(app, runner, tmp_path, photo_folder):
+    folder = tmp_path / "unpacked"
+    folder.mkdir()
+    (folder / "label.xml").write_text(PHOTO_LABEL, encoding="utf-8")
+    (folder / "testfixturin-5.jpg").write_bytes(generated_photo((800, 600)))
+    result = runner.invoke(args=["import", "spl", str(folder)])
+    assert result.exit_code == 0 and "Photos: 1 product(s) with a photo." in result.output, result.output
+    with app.app_context():
+        assert (photo_folder / db.session.execute(select(Pill.photo_path)).scalar_one()).exists()
+
+
 def test_photo_addresses_that_are_not_photos_are_not_found(client, photo_folder):
     photo_folder.mkdir(parents=True)
     (photo_folder / "notes.txt").write_text("secret")
