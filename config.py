@@ -35,6 +35,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     # None means "a SQLite file in the instance folder", resolved in create_app.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    # Pill photos made by `flask import spl` (default: media/pills in the instance folder).
+    PILL_PHOTO_FOLDER = os.environ.get("PILL_PHOTO_FOLDER")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL")
 

@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, Response, abort, current_app, g, request
+from flask import Flask, Response, abort, current_app, g, request, session
 from werkzeug.exceptions import BadRequest
 
 from webapp import database
@@ -205,6 +205,11 @@ def init_app(app: Flask) -> None:
         http_cache.forget_leftover_visitor_session()
         if request.endpoint == "static":
             http_cache.static_cache_headers(app, response)
+        elif g.get("immutable_file"):
+            # A content-addressed file, the same for everyone (http_cache.immutable_file). With a
+            # session its response may carry the session cookie, which no shared cache may keep.
+            if http_cache.request_has_session() or session.modified:
+                headers["Cache-Control"] = headers["Cache-Control"].replace("public", "private")
         elif g.get("no_store") or member_was_read() or http_cache.request_has_session():
             # Personal: the view said so, the response was made for a signed-in member (their
             # name in the header, their profiles' allergy warnings, their groups), or the

@@ -74,6 +74,7 @@ MEMBER_SEES = set(GET_ENDPOINTS) - {
     "newsletter.check_email",
     "mymeds.recall",  # the embedded data has no FDA recalls
     "pills.api_search",  # the API wants search terms (400 without)
+    "pills.photo",  # the embedded labels ship no photos (tests/integration/pills/test_pills_import.py serves one)
     "main.hello",  # a bare benchmark route, plain text
 }
 NOT_PAGES = {"main.hello", "main.healthz"}  # not pages a person reads: no page checks

@@ -56,7 +56,8 @@ class Pill(db.Model):
     size_mm: Mapped[float | None] = mapped_column(Float)
     score: Mapped[int | None] = mapped_column()  # pieces it can be split into (1 = not scored)
     flavor: Mapped[str] = mapped_column(String(200), default="")
-    # SPLIMAGE file name from the label, and a photo we serve ourselves (path under static/).
+    # SPLIMAGE file name from the label, and the web-sized copy we serve (a file name in the
+    # instance media folder, named by its hash: see pills/photos.py).
     image_ref: Mapped[str] = mapped_column(String(300), default="")
     photo_path: Mapped[str | None] = mapped_column(String(300))
     drug_id: Mapped[int | None] = mapped_column(ForeignKey("drugs.id", ondelete="SET NULL"), index=True)
@@ -128,3 +129,17 @@ class PillFacetCount(db.Model):
     size_mm: Mapped[float | None] = mapped_column(Float)
     score: Mapped[int | None] = mapped_column()
     pills: Mapped[int] = mapped_column()
+
+
+class SplImportCheckpoint(db.Model):
+    """How far an import of one SPL file (a DailyMed release zip) got: the labels done, in
+    the zip's order. Saved in the same transaction as those labels, so an interrupted import
+    started again on the same, unchanged file goes on from there; removed once it finishes."""
+
+    __tablename__ = "spl_import_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(1000), unique=True)  # the file's absolute path
+    fingerprint: Mapped[str] = mapped_column(String(100))  # size and modification time
+    labels_done: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 from webapp.blueprints.api.params import ParamError, parse_page
 from webapp.blueprints.pills import match as pm
+from webapp.blueprints.pills import photos, vocab
 from webapp.blueprints.pills import search as pill_search
 from webapp.blueprints.pills import svg as pill_svg
-from webapp.blueprints.pills import vocab
 from webapp.blueprints.pills.forms import PillSearchForm
+from webapp.core.caching import http_cache
 from webapp.core.caching.http_cache import public_page
 from webapp.core.forms import show_refusal
 from webapp.extensions import db
@@ -30,10 +31,11 @@ def _page_shown() -> int:
         return 1
 
 
-def _image_url(pill) -> str:
+def _image_url(pill, external: bool = False) -> str:
+    """The pill's photo when its label shipped one, else its drawn picture."""
     if pill.photo_path:
-        return url_for("static", filename=pill.photo_path)
-    return url_for("pills.image", pill_id=pill.id)
+        return url_for("pills.photo", name=pill.photo_path, _external=external)
+    return url_for("pills.image", pill_id=pill.id, _external=external)
 
 
 @bp.app_template_global("pill_description")
@@ -48,7 +50,13 @@ def pill_true_size(pill) -> tuple[int, int]:
 
 @bp.app_template_global("pill_image_url")
 def pill_image_url(pill) -> str:
-    return _image_url(pill)
+    """The drawn-to-scale picture (always there; a photo is shown beside it)."""
+    return url_for("pills.image", pill_id=pill.id)
+
+
+@bp.app_template_global("pill_photo_url")
+def pill_photo_url(pill) -> str | None:
+    return url_for("pills.photo", name=pill.photo_path) if pill.photo_path else None
 
 
 @bp.route("/pill-identifier")
@@ -103,6 +111,18 @@ def image(pill_id: int):
     return response.make_conditional(request)
 
 
+@bp.route("/pill-identifier/photos/<name>")
+def photo(name: str):
+    """A pill photo (pills/photos.py). Its name is the hash of its bytes, so the address of a
+    photo never changes content: any cache may keep it for a year."""
+    if not photos.is_photo_name(name):
+        abort(404)
+    folder = photos.folder_for(current_app.config, current_app.instance_path)
+    response = send_from_directory(folder, name, mimetype="image/jpeg", conditional=True, etag=True)
+    http_cache.immutable_file(response)
+    return response
+
+
 # --- API ----------------------------------------------------------------------------------
 
 
@@ -124,8 +144,7 @@ def pill_json(result: pill_search.PillResult) -> dict:
         "ndc": pill.product_ndc,
         "labeler": pill.labeler,
         "drug": {"slug": pill.drug.slug, "name": pill.drug.name} if pill.drug else None,
-        "image_url": url_for("pills.image", pill_id=pill.id, _external=True) if not pill.photo_path
-        else url_for("static", filename=pill.photo_path, _external=True),
+        "image_url": _image_url(pill, external=True),
         "match": {"score": result.match.percent, "reasons": result.match.reasons},
     }
 

@@ -4,16 +4,20 @@
 SPL characteristics (SPLIMPRINT, SPLCOLOR, SPLSHAPE, SPLSIZE, SPLSCORE, SPLFLAVOR,
 SPLIMAGE) with its NDC product code, name, dosage form and active ingredients.
 
-`import_paths` walks files, folders and zip files, and loads each document: idempotent
-per set id and version (the same version again changes nothing, a newer version replaces
-the older one's products, an older version is skipped). A file that cannot be read is
-reported with the reason and the import goes on.
+`import_paths` reads the labels spl_sources finds (DailyMed releases, label zips, folders,
+XML files) one at a time and loads each: idempotent per set id and version (the same
+version again changes nothing, a newer version replaces the older one's products, an
+older version is skipped), with the photos its zip ships. A label that cannot be read is
+reported by name with the reason and the import goes on; an interrupted import resumes.
 """
 
 from __future__ import annotations
 
+import re
+import time
 import zipfile
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,14 +26,15 @@ from xml.etree import ElementTree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.blueprints.pills.models import Pill
+from webapp.blueprints.pills import photos
+from webapp.blueprints.pills.models import Pill, SplImportCheckpoint
 from webapp.blueprints.pills.search import refresh_facet_counts, set_imprint_keys
+from webapp.blueprints.pills.spl_sources import MAX_XML_BYTES, LabelFile, Source, UnsafeMember, find_sources
 from webapp.blueprints.pills.vocab import COLOUR_BY_CODE, SHAPE_BY_CODE, colour_by_name_or_code, shape_by_name_or_code
 
 NS = {"v3": "urn:hl7-org:v3"}
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
-MAX_FILE_BYTES = 50 * 1024 * 1024  # SPL documents are a few MB at most
-MAX_ZIP_MEMBERS = 5000
+MAX_FILE_BYTES = MAX_XML_BYTES
 
 
 class SplError(ValueError):
@@ -173,62 +178,7 @@ def parse_spl(data: bytes) -> SplDocument:
     )
 
 
-# --- files, folders, zips ---------------------------------------------------------------
-
-
-def iter_documents(paths: list[str | Path]) -> Iterator[tuple[str, bytes | None, str | None]]:
-    """(name, bytes, None) for each XML file found, or (name, None, reason) when unreadable."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".xml", ".zip"})
-            if not files:
-                yield str(path), None, "no .xml or .zip files in this folder"
-            yield from iter_documents(files)
-        elif not path.exists():
-            yield str(path), None, "no such file or folder"
-        elif path.suffix.lower() == ".zip":
-            yield from _iter_zip(path)
-        else:
-            try:
-                if path.stat().st_size > MAX_FILE_BYTES:
-                    yield str(path), None, "larger than 50 MB; not an SPL label"
-                    continue
-                yield str(path), path.read_bytes(), None
-            except OSError as exc:
-                yield str(path), None, f"could not be read ({exc.strerror or exc})"
-
-
-def _iter_zip(path: Path) -> Iterator[tuple[str, bytes | None, str | None]]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml") and not m.is_dir()]
-            if not members:
-                yield str(path), None, "the zip file holds no .xml file"
-            for member in members[:MAX_ZIP_MEMBERS]:
-                name = f"{path}::{member.filename}"
-                if member.file_size > MAX_FILE_BYTES:
-                    yield name, None, "larger than 50 MB; not an SPL label"
-                    continue
-                try:
-                    yield name, archive.read(member), None
-                except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
-                    yield name, None, f"could not be unpacked ({exc})"
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield str(path), None, f"not a readable zip file ({exc})"
-
-
-# --- loading into the database ------------------------------------------------------------
-
-
-@dataclass
-class ImportReport:
-    documents: int = 0
-    products: int = 0
-    skipped_same: int = 0
-    skipped_older: int = 0
-    replaced: int = 0
-    problems: list[tuple[str, str]] = field(default_factory=list)
+# --- storing one label ------------------------------------------------------------------------
 
 
 def _effective_date(text: str) -> date | None:
@@ -270,97 +220,264 @@ def _shape_code(shape: tuple[str, str] | None) -> str | None:
     return found.code if found else None
 
 
-def pill_from_product(document: SplDocument, product: SplProduct, source: str = "spl") -> Pill:
+def fill_pill(pill: Pill, document: SplDocument, product: SplProduct, source: str = "spl") -> None:
+    """Write one label product onto a pill row (new or the one from an older version)."""
     colours = [c for c in (_colour_code(code, name) for code, name in product.colours) if c]
-    pill = Pill(
-        source=source,
-        setid=document.setid,
-        spl_version=document.version,
-        effective_date=_effective_date(document.effective_time),
-        document_type=document.document_type[:100],
-        product_ndc=product.ndc[:20],
-        name=(" ".join(filter(None, [product.name, product.name_suffix])) or "(no name on the label)")[:300],
-        strength=product.strength[:300],
-        active_ingredients=product.active_ingredients_text,
-        dosage_form=product.dosage_form[:120],
-        labeler=document.labeler[:300],
-        imprint=product.imprint[:200] or None,
-        color1=colours[0] if colours else None,
-        color2=colours[1] if len(colours) > 1 else None,
-        shape=_shape_code(product.shape),
-        size_mm=_float(product.size_mm),
-        score=_int(product.score),
-        flavor=";".join(product.flavors)[:200],
-        image_ref=product.image[:300],
-    )
-    set_imprint_keys(pill)
+    new_imprint = product.imprint[:200] or None
+    imprint_changed = pill.id is None or pill.imprint != new_imprint
+    pill.source = source
+    pill.setid = document.setid
+    pill.spl_version = document.version
+    pill.effective_date = _effective_date(document.effective_time)
+    pill.document_type = document.document_type[:100]
+    pill.product_ndc = product.ndc[:20]
+    pill.name = (" ".join(filter(None, [product.name, product.name_suffix])) or "(no name on the label)")[:300]
+    pill.strength = product.strength[:300]
+    pill.active_ingredients = product.active_ingredients_text
+    pill.dosage_form = product.dosage_form[:120]
+    pill.labeler = document.labeler[:300]
+    pill.imprint = new_imprint
+    pill.color1 = colours[0] if colours else None
+    pill.color2 = colours[1] if len(colours) > 1 else None
+    pill.shape = _shape_code(product.shape)
+    pill.size_mm = _float(product.size_mm)
+    pill.score = _int(product.score)
+    pill.flavor = ";".join(product.flavors)[:200]
+    pill.image_ref = product.image[:300]
+    if imprint_changed:
+        set_imprint_keys(pill)
+
+
+def pill_from_product(document: SplDocument, product: SplProduct, source: str = "spl") -> Pill:
+    pill = Pill()
+    fill_pill(pill, document, product, source)
     return pill
 
 
 DrugLinker = Callable[[Pill, list[str]], None]  # (pill, active moiety names) -> sets pill.drug_id
+PhotoFinder = Callable[[SplProduct], str | None]  # product -> stored photo file name
 
 
-def load_document(session: Session, document: SplDocument, link_drug: DrugLinker | None = None) -> str:
-    """Store one document's products. Returns "loaded", "replaced", "same" or "older"."""
-    existing = session.execute(
-        select(Pill.spl_version).where(Pill.setid == document.setid).limit(1)
-    ).scalar_one_or_none()
+def load_document(session: Session, document: SplDocument, link_drug: DrugLinker | None = None,
+                  photo_for: PhotoFinder | None = None, known_setids: set[str] | None = None) -> str:
+    """Store one document's products. Returns "loaded", "replaced", "same" or "older".
+
+    A newer version updates its set's rows in place, matched by NDC product code (pages keep
+    their address, saved medicines their link); products it no longer lists are removed.
+    known_setids, when given, holds every set id in the table (a release is mostly new
+    labels: those need no query).
+    """
+    existing = {}
+    if known_setids is None or document.setid in known_setids:
+        existing = {pill.product_ndc: pill
+                    for pill in session.execute(select(Pill).where(Pill.setid == document.setid)).scalars()}
     outcome = "loaded"
-    if existing is not None:
-        if existing == document.version:
+    if existing:
+        version = max(pill.spl_version or 0 for pill in existing.values())
+        if version == document.version:
             return "same"
-        if existing > document.version:
+        if version > document.version:
             return "older"
         outcome = "replaced"
-        for pill in session.execute(select(Pill).where(Pill.setid == document.setid)).scalars():
-            session.delete(pill)
-        session.flush()
     seen = set()
     for product in document.products:
         if not product.ndc or product.ndc in seen:
             continue
         seen.add(product.ndc)
-        pill = pill_from_product(document, product)
+        pill = existing.pop(product.ndc[:20], None)
+        if pill is None:
+            pill = Pill()
+            session.add(pill)
+        fill_pill(pill, document, product)
+        pill.photo_path = photo_for(product) if photo_for is not None else None
         if link_drug is not None:
             link_drug(pill, product.moieties)
-        session.add(pill)
+    for gone in existing.values():
+        session.delete(gone)
     session.flush()
     return outcome
 
 
+# --- a whole import ------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    labels: int = 0  # documents read (whatever happened to them)
+    loaded: int = 0  # set ids new to us
+    replaced: int = 0  # a newer version of a set id we had
+    skipped_same: int = 0
+    skipped_older: int = 0
+    products: int = 0  # products stored by loaded and replaced labels
+    photos: int = 0  # products given a photo
+    photos_not_shipped: int = 0  # SPLIMAGE names a file the label's zip does not hold
+    problems: list[tuple[str, str]] = field(default_factory=list)  # unreadable labels: (name, reason)
+    photo_problems: list[tuple[str, str]] = field(default_factory=list)
+    resumed: list[tuple[str, int]] = field(default_factory=list)  # (file, labels already done)
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_same + self.skipped_older
+
+
+Progress = Callable[[int], None]  # labels just finished (read, skipped or refused)
+
+COMMIT_EVERY_LABELS = 200
+COMMIT_EVERY_SECONDS = 2.0
+
+
+def _photo_finder(label: LabelFile, folder: Path | None, report: ImportReport) -> PhotoFinder:
+    """Photos of one label's products: each SPLIMAGE file made into a web copy once."""
+    made: dict[str, str | None] = {}
+
+    def photo_for(product: SplProduct) -> str | None:
+        if not product.image or folder is None:
+            return None
+        if product.image not in made:
+            made[product.image] = None
+            try:
+                data = label.read_image(product.image)
+                if data is None:
+                    report.photos_not_shipped += 1
+                else:
+                    made[product.image] = photos.store(folder, photos.web_copy(data))
+            except (photos.PhotoError, UnsafeMember) as exc:
+                report.photo_problems.append((f"{label.name} :: {product.image}", str(exc)))
+            except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as exc:
+                report.photo_problems.append((f"{label.name} :: {product.image}", f"could not be unpacked ({exc})"))
+        if made[product.image]:
+            report.photos += 1
+        return made[product.image]
+
+    return photo_for
+
+
+class _Checkpoints:
+    """Where each source file's import got to (SplImportCheckpoint rows)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.row: SplImportCheckpoint | None = None
+
+    def start(self, source: Source) -> int:
+        """Labels of this file already done by an interrupted import of the same file."""
+        self.row = None
+        if source.kind != "zip" or source.path is None or source.count < 2:
+            return 0
+        key = str(source.path.resolve())
+        row = self.session.execute(select(SplImportCheckpoint).where(SplImportCheckpoint.source == key)
+                                   ).scalar_one_or_none()
+        if row is None:
+            row = SplImportCheckpoint(source=key, fingerprint=source.fingerprint, labels_done=0)
+            self.session.add(row)
+        elif row.fingerprint != source.fingerprint:  # another file under the same name: start over
+            row.fingerprint, row.labels_done = source.fingerprint, 0
+        self.row = row
+        return min(row.labels_done, source.count)
+
+    def advance(self, position: int) -> None:
+        if self.row is not None and position > self.row.labels_done:
+            self.row.labels_done = position
+
+    def finish(self) -> None:
+        if self.row is not None:
+            self.session.delete(self.row)
+            self.row = None
+
+
 def import_paths(session: Session, paths: list[str | Path], echo: Callable[[str], None] = lambda _m: None,
-                 link_drug: DrugLinker | None = None) -> ImportReport:
-    """Import every SPL document under paths; commits per document; never stops on a bad file."""
+                 link_drug: DrugLinker | None = None, *, photo_folder: Path | None = None,
+                 progress: Progress | None = None, sources: list[Source] | None = None) -> ImportReport:
+    """Import every SPL label under paths (see spl_sources for the layouts), one at a time.
+
+    Each label is stored in a savepoint of its own, so a database refusal skips that label
+    only; work is committed every few seconds together with the file's checkpoint, so an
+    interrupted import (Ctrl-C, a crash) started again resumes where the last commit left it.
+    Unreadable labels are reported by name with the reason and the import goes on.
+    """
     report = ImportReport()
-    for name, data, problem in iter_documents(paths):
-        if problem is not None:
-            report.problems.append((name, problem))
-            echo(f"  could not read {name}: {problem}")
-            continue
-        try:
-            document = parse_spl(data)
-        except SplError as exc:
-            report.problems.append((name, str(exc)))
-            echo(f"  could not read {name}: {exc}")
-            continue
-        try:
-            outcome = load_document(session, document, link_drug)
-            session.commit()
-        except Exception as exc:  # a database refusal for one document must not stop the rest
-            session.rollback()
-            report.problems.append((name, f"could not be stored ({exc.__class__.__name__})"))
-            echo(f"  could not store {name}: {exc.__class__.__name__}")
-            continue
-        report.documents += 1
-        if outcome == "same":
-            report.skipped_same += 1
-        elif outcome == "older":
-            report.skipped_older += 1
-        else:
-            report.products += len({p.ndc for p in document.products if p.ndc})
-            report.replaced += outcome == "replaced"
-        echo(f"  [{report.documents}] {Path(name.split('::')[-1]).name}: set {document.setid} v{document.version}, "
-             f"{len(document.products)} product(s) — {outcome}")
+    checkpoints = _Checkpoints(session)
+    known_setids = set(session.execute(select(Pill.setid).distinct()).scalars())
+    advance = progress or (lambda _n: None)
+    pending, last_commit = 0, time.monotonic()
+    for source in sources if sources is not None else find_sources(paths):
+        start = checkpoints.start(source)
+        if start:
+            report.resumed.append((source.name, start))
+            echo(f"  {source.name}: resuming after label {start} of {source.count}")
+            advance(start)
+        done_before = start
+        for label in source.labels(start):
+            _import_label(session, label, link_drug, photo_folder, report, known_setids)
+            checkpoints.advance(label.position)
+            advance(label.position - done_before)
+            done_before = label.position
+            pending += 1
+            if pending >= COMMIT_EVERY_LABELS or time.monotonic() - last_commit >= COMMIT_EVERY_SECONDS:
+                session.commit()
+                pending, last_commit = 0, time.monotonic()
+        checkpoints.finish()
+        session.commit()
     refresh_facet_counts(session)
     session.commit()
     return report
+
+
+def _import_label(session: Session, label: LabelFile, link_drug: DrugLinker | None, photo_folder: Path | None,
+                  report: ImportReport, known_setids: set[str]) -> None:
+    if label.problem is not None or label.xml is None:
+        report.problems.append((label.name, label.problem or "empty"))
+        return
+    try:
+        document = parse_spl(label.xml)
+    except SplError as exc:
+        report.problems.append((label.name, str(exc)))
+        return
+    try:
+        with session.begin_nested():
+            outcome = load_document(session, document, link_drug, _photo_finder(label, photo_folder, report),
+                                    known_setids)
+    except Exception as exc:  # noqa: BLE001 - a database refusal for one label must not stop the rest
+        report.problems.append((label.name, f"could not be stored ({exc.__class__.__name__})"))
+        return
+    report.labels += 1
+    known_setids.add(document.setid)
+    if outcome == "same":
+        report.skipped_same += 1
+    elif outcome == "older":
+        report.skipped_older += 1
+    else:
+        report.products += len({p.ndc for p in document.products if p.ndc})
+        report.loaded += outcome == "loaded"
+        report.replaced += outcome == "replaced"
+
+
+# --- labels DailyMed withdrew -------------------------------------------------------------------
+
+SETID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+
+
+def read_setids(path: Path) -> list[str]:
+    """The set ids listed in a file: the first set id on each line (a plain list, or DailyMed's
+    delimited files, whose lines carry other columns too). Raises OSError, UnicodeDecodeError."""
+    found: dict[str, None] = {}
+    with open(path, encoding="utf-8-sig") as handle:
+        for line in handle:
+            match = SETID.search(line)
+            if match:
+                found[match.group(0).lower()] = None
+    return list(found)
+
+
+def remove_setids(session: Session, setids: list[str]) -> int:
+    """Remove the pills of these labels; returns how many pills went."""
+    removed = 0
+    for start in range(0, len(setids), 500):
+        chunk = setids[start:start + 500]
+        for pill in session.execute(select(Pill).where(Pill.setid.in_(chunk))).scalars():
+            session.delete(pill)
+            removed += 1
+        session.flush()
+    refresh_facet_counts(session)
+    session.commit()
+    return removed

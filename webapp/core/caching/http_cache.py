@@ -19,7 +19,8 @@ import hashlib
 import logging
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from functools import wraps
@@ -171,6 +172,14 @@ def static_cache_headers(app: Flask, response: Response) -> None:
         response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
 
 
+def immutable_file(response: Response) -> None:
+    """A file served at an address made from its content's hash (pill photos): the bytes at
+    that address never change and depend on no visitor, so every cache may keep them a year."""
+    if response.status_code in (200, 304):
+        g.immutable_file = True
+        response.headers["Cache-Control"] = f"public, max-age={STATIC_MAX_AGE}, immutable"
+
+
 # ---------------------------------------------------------------- purges
 
 
@@ -209,13 +218,29 @@ def purge_site() -> int:
     return purge([SITE_KEY])
 
 
+BULK_CHANGE = "http_cache_bulk_change"
+
+
+@contextmanager
+def bulk_change(db_session: Session) -> Iterator[None]:
+    """A bulk write (an import of thousands of rows, committed in batches): no per-row purges
+    while it runs, which would empty the whole site at every batch; one site purge at the end."""
+    db_session.info[BULK_CHANGE] = True
+    try:
+        yield
+    finally:
+        db_session.info.pop(BULK_CHANGE, None)
+        db_session.info.pop(KEYS_PENDING, None)
+        purge_site()
+
+
 def _keys_of(instance) -> Iterable[str]:
     keys_of = getattr(type(instance), "surrogate_keys", None)
     return keys_of(instance) if keys_of is not None else ()
 
 
 def _collect_keys(db_session: Session, _flush_context) -> None:
-    if not purge_urls():
+    if not purge_urls() or db_session.info.get(BULK_CHANGE):
         return
     pending: set = db_session.info.setdefault(KEYS_PENDING, set())
     with db_session.no_autoflush:
