@@ -130,6 +130,7 @@ SeedStep = Callable[[Session, Callable[[str], None]], None]
 ExportSection = Callable[[Session, Any], Any]
 HeaderCounter = Callable[[Any], int]
 EmailChangeHook = Callable[[Session, Any, str], None]
+AccountMail = Callable[[Session, int], Iterable[int]]
 RegisterCli = Callable[[Any, AppGroup], None]
 SitemapPages = Callable[[Session], Iterable[SitemapEntry]]
 CardSource = Callable[[Session, Link, datetime], Iterable[Card]]
@@ -145,6 +146,8 @@ class Area:
     export_sections: "Export my data" sections (name, function(session, user));
     header_counters: header badges (label, endpoint, function(user) -> int);
     email_change_hooks: function(session, user, new_email), run when a new address takes effect;
+    account_mail: function(session, user_id) -> ids of the outbox messages the area sent the
+        account without naming it there (deleted with the account; read before it goes);
     cli: register(app, import_group) adding the area's commands;
     sitemap_start_pages: endpoints of its public start pages (no values), listed first in the sitemap;
     sitemap_pages: function(session) -> its other public pages, for the sitemap's "pages" file;
@@ -160,6 +163,7 @@ class Area:
     export_sections: tuple[tuple[str, ExportSection], ...] = ()
     header_counters: tuple[tuple[str, str, HeaderCounter], ...] = ()
     email_change_hooks: tuple[EmailChangeHook, ...] = ()
+    account_mail: tuple[AccountMail, ...] = ()
     cli: RegisterCli | None = None
     sitemap_start_pages: tuple[str, ...] = ()
     sitemap_pages: tuple[SitemapPages, ...] = ()
@@ -196,6 +200,7 @@ class Registry:
     export_sections = _Gathered[tuple[str, ExportSection]]()
     header_counters = _Gathered[tuple[str, str, HeaderCounter]]()
     email_change_hooks = _Gathered[EmailChangeHook]()
+    account_mail = _Gathered[AccountMail]()
     sitemap_start_pages = _Gathered[str]()
     sitemap_pages = _Gathered[SitemapPages]()
     sitemap_sections = _Gathered[SitemapSection]()

@@ -6,26 +6,26 @@ contributes a section: a function (session, user) -> JSON-able value, declared i
 Delete: mostly the database's work: every table that points at users declares ON DELETE
 CASCADE (private data) or SET NULL (public community posts, which stay as "[deleted
 member]"). So does the account's mail (outbox_messages.user_id); what was queued before
-messages named their account is deleted here by address, and on SQLite the write-ahead log
-is emptied afterwards so the deleted text does not linger in it.
+messages named their account is deleted here by address, plus what the areas say they
+sent it (their account_mail hooks: the newsletter's issues), and on SQLite the write-ahead
+log is emptied afterwards so the deleted text does not linger in it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.blueprints.accounts import rules as accounts
 from webapp.blueprints.accounts.models import User
-from webapp.blueprints.newsletter.models import NewsletterDelivery, NewsletterSubscriber
 from webapp.core.mail import outbox
 from webapp.database import truncate_wal
 
 Section = Callable[[Session, User], Any]
+AccountMail = Callable[[Session, int], Iterable[int]]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -55,26 +55,19 @@ def export_account(session: Session, user: User, sections: Sequence[tuple[str, S
     return document
 
 
-def _newsletter_message_ids(session: Session, user_id: int) -> list[int]:
-    """The newsletter emails sent to the account's subscription, whatever address it had then."""
-    return list(session.execute(
-        select(NewsletterDelivery.outbox_message_id)
-        .join(NewsletterSubscriber, NewsletterSubscriber.id == NewsletterDelivery.subscriber_id)
-        .where(NewsletterSubscriber.user_id == user_id, NewsletterDelivery.outbox_message_id.is_not(None))
-    ).scalars())
-
-
-def delete_account(session: Session, user: User, password: str, hash_method: str) -> None:
+def delete_account(session: Session, user: User, password: str, hash_method: str,
+                   account_mail: Sequence[AccountMail] = ()) -> None:
     """Delete the account (after checking its password), what it owns and its mail, and commit.
 
     Its mail mostly goes with it (ON DELETE CASCADE); messages with no user_id are found by the
-    address and, for newsletter issues, through their delivery records.
+    address and through the areas' account_mail hooks (newsletter issues, by their delivery records).
 
     Raises accounts.AccountError, changing nothing, when the password is wrong.
     """
     user_id, address = user.id, user.email
-    newsletter_mail = _newsletter_message_ids(session, user_id)  # before the cascade removes the deliveries
+    # Asked before the cascade removes the rows the areas find their mail by.
+    message_ids = [message_id for find in account_mail for message_id in find(session, user_id)]
     accounts.delete_account(session, user, password, hash_method)
-    outbox.delete_account_mail(session, address=address, message_ids=newsletter_mail)
+    outbox.delete_account_mail(session, address=address, message_ids=message_ids)
     session.commit()
     truncate_wal(session.get_bind())

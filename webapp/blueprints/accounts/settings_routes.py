@@ -134,7 +134,8 @@ def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            account_data.delete_account(db.session, current_user._get_current_object(), form.password.data, _hash_method())
+            account_data.delete_account(db.session, current_user._get_current_object(), form.password.data, _hash_method(),
+                                        registry().account_mail)
         except accounts.AccountError as exc:
             form.password.errors.append(exc.message)
         else:

@@ -51,10 +51,8 @@ def levels_of_evidence():
 @public_page("center:{slug}", "list:content")
 def center(slug: str):
     center = content_queries.get_center(db.session, _slug_or_404(slug)) or abort(404)
-    view_functions = current_app.view_functions
-    drugs = [(s, url_for("drugs.detail", slug=s)) for s in center.related_drugs] if "drugs.detail" in view_functions else []
-    group_url = (url_for("community.group", slug=center.community_group)
-                 if center.community_group and "community.group" in view_functions else None)
+    drugs = [(s, url_for("drugs.detail", slug=s)) for s in center.related_drugs]
+    group_url = url_for("community.group", slug=center.community_group) if center.community_group else None
     return render_template(
         "content/center.html",
         center=center,

@@ -1,10 +1,12 @@
 """Moderating members' drug reviews: the reported reviews in the moderators' queue, and the
 actions on them (dismiss the reports, hide the review, show a hidden review again).
 
-Reviews are reported through webapp.blueprints.drugs.reviews.report_review. Every action here is
-written to the same moderation log as the community's (CommunityModerationAction, with
-review_id), and the review's author hears about a hide or a restore through the community
-notifications. Who reported a review is never shown, not even to moderators, as for posts.
+Reviews are reported through webapp.blueprints.drugs.reviews.report_review. It lives with the
+drugs because what it changes is the drug area's (a review's status, its reports); the
+community's moderators do it in their console, so every action is written to the community's
+moderation log (through community/moderation/log.py) and the review's author hears about a
+hide or a restore through the community notifications. Who reported a review is never shown,
+not even to moderators, as for posts.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.blueprints.accounts.models import User
 from webapp.blueprints.community import notifications
-from webapp.blueprints.community.models import CommunityModerationAction
+from webapp.blueprints.community.moderation import log as moderation_log
 from webapp.blueprints.community.rules import CommunityError, is_moderator
 from webapp.blueprints.drugs.models import Review, ReviewReport
 from webapp.blueprints.drugs.reviews import REPORT_REASON_LABELS
@@ -79,22 +81,15 @@ def reported_count(session: Session) -> int:
 
 def hidden_reviews(session: Session, limit: int = HIDDEN_SHOWN) -> tuple[list[HiddenReview], int]:
     """The most recently hidden reviews (to restore one hidden by mistake), and how many are hidden."""
-    last_hide = (
-        select(CommunityModerationAction.review_id, func.max(CommunityModerationAction.id).label("action_id"))
-        .where(CommunityModerationAction.action == "review_hide", CommunityModerationAction.review_id.is_not(None))
-        .group_by(CommunityModerationAction.review_id).subquery()
-    )
-    rows = session.execute(
-        select(Review, CommunityModerationAction)
-        .outerjoin(last_hide, last_hide.c.review_id == Review.id)
-        .outerjoin(CommunityModerationAction, CommunityModerationAction.id == last_hide.c.action_id)
-        .where(Review.status == "hidden")
-        .order_by(last_hide.c.action_id.desc().nulls_last(), Review.id.desc())
-        .limit(limit)
-        .options(selectinload(Review.drug), selectinload(Review.user), selectinload(Review.condition))
-    ).all()
-    total = session.execute(select(func.count(Review.id)).where(Review.status == "hidden")).scalar_one()
-    return [HiddenReview(review, entry.created_at if entry else None, entry.reason if entry else "") for review, entry in rows], total
+    hidden = list(session.execute(select(Review.id).where(Review.status == "hidden")).scalars())
+    hides = moderation_log.last_review_hides(session, hidden)
+    # The latest hidden first; reviews hidden with no log entry last, the newest of them first.
+    shown = sorted(hidden, key=lambda rid: (rid not in hides, -hides[rid].order if rid in hides else 0, -rid))[:limit]
+    reviews = {review.id: review for review in session.execute(
+        select(Review).where(Review.id.in_(shown))
+        .options(selectinload(Review.drug), selectinload(Review.user), selectinload(Review.condition))).scalars()}
+    return [HiddenReview(reviews[rid], hides[rid].at if rid in hides else None, hides[rid].reason if rid in hides else "")
+            for rid in shown], len(hidden)
 
 
 # ---------------------------------------------------------------- actions
@@ -120,11 +115,8 @@ def _set_status(session: Session, review: Review, old: str, new: str) -> bool:
     return result.rowcount == 1
 
 
-def _log(session: Session, moderator: User, action: str, review: Review, reason: str = "") -> CommunityModerationAction:
-    entry = CommunityModerationAction(moderator_id=moderator.id, action=action, review_id=review.id,
-                                      target_user_id=review.user_id, reason=(reason or "")[:REASON_MAX])
-    session.add(entry)
-    return entry
+def _log(session: Session, moderator: User, action: str, review: Review, reason: str = "") -> None:
+    moderation_log.log_review_action(session, moderator, action, review.id, review.user_id, reason)
 
 
 def _checked(session: Session, moderator: User, review_id: int | None) -> Review:

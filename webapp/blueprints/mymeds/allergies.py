@@ -30,10 +30,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from webapp.blueprints.drugs.models import Drug, DrugName, drug_ingredients
+from webapp.blueprints.drugs import feeds as drug_reference
 from webapp.blueprints.drugs.moieties import moieties_of
 from webapp.blueprints.mymeds.interactions import Medicine
 from webapp.core.datafiles import DATA_DIR, DataFileError, Fields, read_once, read_yaml
@@ -227,26 +226,18 @@ def build_reference(drugs: Iterable[DrugNames], classes: AllergyClasses | None =
 
 
 def load_reference(session: Session, classes: AllergyClasses | None = None) -> dict[tuple[str, ...], ReferenceName]:
-    stmt = select(Drug).options(selectinload(Drug.names), selectinload(Drug.ingredients))
-    drugs = [DrugNames(d.name, tuple(i.name for i in d.ingredients), d.generic_name or "", tuple(d.brand_names),
-                       tuple(d.synonyms)) for d in session.execute(stmt).scalars()]
+    drugs = [DrugNames(d.name, d.ingredients, d.generic_name, d.brand_names, d.synonyms)
+             for d in drug_reference.drug_namings(session)]
     return build_reference(drugs, classes)
 
 
 _reference_cache: dict[str, tuple[tuple, dict]] = {}
 
 
-def _reference_version(session: Session) -> tuple:
-    """Changes whenever a drug, one of its names or ingredients is added, removed or updated."""
-    names = select(func.count()).select_from(DrugName).scalar_subquery()
-    links = select(func.count()).select_from(drug_ingredients).scalar_subquery()
-    return tuple(session.execute(select(func.count(Drug.id), func.max(Drug.updated_at), names, links)).one())
-
-
 def cached_reference(session: Session, classes: AllergyClasses) -> dict[tuple[str, ...], ReferenceName]:
     """load_reference, kept per process while the drug reference is unchanged: building it reads
     every drug with its names (about 25 ms for the embedded 178), checking costs one small query."""
-    key = (str(session.get_bind().url), _reference_version(session), id(classes))
+    key = (str(session.get_bind().url), drug_reference.namings_version(session), id(classes))
     hit = _reference_cache.get("reference")
     if hit is not None and hit[0] == key:
         return hit[1]

@@ -5,32 +5,29 @@ and a profile's interaction report.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from webapp.blueprints.accounts.models import User
-from webapp.blueprints.drugs.models import Drug, DrugName, Ingredient, Product, ProductIngredient, drug_ingredients
-from webapp.blueprints.drugs.moieties import moieties_of
+from webapp.blueprints.drugs import feeds as drug_reference
+
+# Re-exported: My Medicine's forms and checker match names the way the reference does.
+from webapp.blueprints.drugs.feeds import MAX_NAME_CHARS as MAX_NAME_CHARS
+from webapp.blueprints.drugs.feeds import name_slug as name_slug
+from webapp.blueprints.drugs.feeds import normalize_name as normalize_name
 from webapp.blueprints.mymeds.interactions import InteractionReport, Medicine, check_interactions
 from webapp.blueprints.mymeds.kb.knowledge import KnowledgeBase
 from webapp.blueprints.mymeds.models import MEDICINE_KINDS, RELATIONSHIPS, MedProfile, SavedMedicine
-from webapp.blueprints.pills.models import Pill
+from webapp.blueprints.pills import feeds as pill_identifier
 from webapp.core.errors import FieldError
-from webapp.core.slugs import slugify
 
 MAX_PROFILES = 20
 MAX_MEDICINES = 100  # per profile
 MAX_CHECK_NAMES = 50  # names in one ad-hoc check
-MAX_NAME_CHARS = 100
-
-_SPACES = re.compile(r"\s+")
-_MARKS = str.maketrans("", "", "®™©")
 
 
 MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist (and PostgreSQL refuses to compare them)
@@ -152,16 +149,8 @@ def delete_profile(session: Session, profile: MedProfile) -> None:
 
 
 # --- finding medicines in the reference ------------------------------------------------------
-
-
-def normalize_name(text: str | None) -> str:
-    text = unicodedata.normalize("NFKC", text or "").translate(_MARKS).replace("\x00", "")
-    return _SPACES.sub(" ", text).strip().lower()[:MAX_NAME_CHARS]
-
-
-def name_slug(text: str | None, *, max_length: int | None = None, default: str = "") -> str:
-    """A typed name as a slug, normalised the way names are matched (Advil® -> advil)."""
-    return slugify(text, normalize=normalize_name, max_length=max_length, default=default)
+# The drug reference does the finding (drugs/feeds.py); a pill's facts come from the pill
+# identifier (pills/feeds.py). Here they become what a list saves.
 
 
 @dataclass(frozen=True)
@@ -180,55 +169,26 @@ class SaveSource:
     matched_brand: str = ""  # the brand name that was typed, in its usual spelling ("Advil")
 
 
-def _drug_source(drug: Drug) -> SaveSource:
-    return SaveSource("drug", drug.id, drug.slug, drug.name, tuple(i.name for i in drug.ingredients),
-                      tuple(drug.brand_names))
+def _source(found: drug_reference.ReferenceMedicine) -> SaveSource:
+    return SaveSource(found.kind, found.id, found.slug, found.name, found.ingredients, found.brand_names,
+                      labeler=found.labeler, strength=found.strength, matched_brand=found.matched_brand)
 
 
-def _product_source(product: Product) -> SaveSource:
-    ingredients = tuple(i.name for i in product.ingredients)
-    if not ingredients and product.drug is not None:
-        ingredients = tuple(i.name for i in product.drug.ingredients)
-    return SaveSource("product", product.id, product.slug, product.brand_name, ingredients, (product.brand_name,),
-                      labeler=product.sponsor or "", strength=(product.strength or "")[:120])
-
-
-def _pill_ingredients(session: Session, pill: Pill) -> tuple[str, ...]:
-    if pill.drug_id is not None:
-        drug = session.get(Drug, pill.drug_id)
-        if drug is not None:
-            return tuple(i.name for i in drug.ingredients)
-    # "ATORVASTATIN CALCIUM 10 mg; ..." as labelled: its moieties, those our reference knows
-    wanted = moieties_of(pill.active_ingredients or pill.name)
-    if not wanted:
-        return ()
-    known = set(session.execute(select(Ingredient.name).where(Ingredient.name.in_(wanted))).scalars())
-    return tuple(m for m in wanted if m in known)
-
-
-def _pill_source(session: Session, pill: Pill) -> SaveSource:
-    return SaveSource("pill", pill.id, f"pill-{pill.id}", pill.name, _pill_ingredients(session, pill), (),
-                      ndc=pill.product_ndc or None, labeler=pill.labeler or "", strength=(pill.strength or "")[:120])
+def _pill_source(session: Session, pill: pill_identifier.SavablePill) -> SaveSource:
+    ingredients = drug_reference.labelled_ingredients(session, pill.drug_id, pill.active_ingredients or pill.name)
+    return SaveSource("pill", pill.id, f"pill-{pill.id}", pill.name, ingredients, (),
+                      ndc=pill.product_ndc or None, labeler=pill.labeler, strength=pill.strength[:120])
 
 
 def source_for(session: Session, kind: str, item_id: int) -> SaveSource | None:
     """The drug, product, pill or ingredient with this id, ready to save; None when it no longer exists."""
     if not valid_id(item_id):
         return None
-    if kind == "drug":
-        drug = session.get(Drug, item_id)
-        return _drug_source(drug) if drug else None
-    if kind == "product":
-        product = session.get(Product, item_id)
-        return _product_source(product) if product else None
     if kind == "pill":
-        pill = session.get(Pill, item_id)
+        pill = pill_identifier.savable_pill(session, item_id)
         return _pill_source(session, pill) if pill else None
-    if kind == "ingredient":  # a catalogue medicine's generated page (/drugs/substances/<slug>)
-        ingredient = session.get(Ingredient, item_id)
-        return SaveSource("ingredient", ingredient.id, name_slug(ingredient.name), ingredient.name.capitalize(),
-                          (ingredient.name,)) if ingredient else None
-    return None
+    found = drug_reference.reference_medicine(session, kind, item_id)
+    return _source(found) if found else None
 
 
 @dataclass(frozen=True)
@@ -238,110 +198,9 @@ class NameResult:
 
 
 def resolve_names(session: Session, names: Sequence[str]) -> list[NameResult]:
-    """Match typed names (generic, brand or slug, any case) to the reference.
-
-    Drugs first (name, generic name, slug, brand and other names), then catalogue
-    products by name, then bare ingredient names. A name none of those know is read by the
-    medicine resolver (drugs/moieties.py: other spellings, salts, XR/ER, "losartan/HCTZ")
-    and its moieties are looked up the same way; a combination is recognised when every
-    part is. A few indexed queries for the whole list.
-    """
-    results = _resolve_exact(session, names)
-    leftover = [r.input for r in results if r.found is None]
-    if not leftover:
-        return results
-    parts = {name: moieties_of(name) for name in leftover}
-    wanted = sorted({m for found in parts.values() for m in found if m not in leftover})
-    by_part = {r.input: r.found for r in _resolve_exact(session, wanted)} if wanted else {}
-    combos = _drugs_with_ingredients(session, {frozenset(found) for found in parts.values() if len(found) > 1})
-    resolved: dict[str, SaveSource] = {}
-    for name, found in parts.items():
-        if len(found) > 1 and frozenset(found) in combos:
-            resolved[name] = _drug_source(combos[frozenset(found)])
-        elif found and all(by_part.get(m) is not None for m in found):
-            sources = [by_part[m] for m in found]
-            if len(sources) == 1:
-                resolved[name] = sources[0]
-            else:
-                ingredients = tuple(dict.fromkeys(i for s in sources for i in s.ingredients))
-                resolved[name] = SaveSource("ingredient", None, name_slug(" ".join(ingredients)),
-                                            " + ".join(s.name for s in sources), ingredients)
-    return [NameResult(r.input, resolved.get(r.input)) if r.found is None else r for r in results]
-
-
-def _drugs_with_ingredients(session: Session, sets: set[frozenset[str]]) -> dict[frozenset[str], Drug]:
-    """The drug (monograph) made of exactly each set of ingredients, where there is one."""
-    if not sets:
-        return {}
-    names = sorted({n for s in sets for n in s})
-    stmt = (select(drug_ingredients.c.drug_id, Ingredient.name)
-            .join(Ingredient, Ingredient.id == drug_ingredients.c.ingredient_id)
-            .where(drug_ingredients.c.drug_id.in_(
-                select(drug_ingredients.c.drug_id).join(Ingredient, Ingredient.id == drug_ingredients.c.ingredient_id)
-                .where(Ingredient.name.in_(names)))))
-    held: dict[int, set[str]] = {}
-    for drug_id, name in session.execute(stmt):
-        held.setdefault(drug_id, set()).add(name)
-    found: dict[frozenset[str], Drug] = {}
-    for drug_id, ingredients in sorted(held.items()):
-        key = frozenset(ingredients)
-        if key in sets and key not in found:
-            drug = session.get(Drug, drug_id)
-            if drug is not None:
-                found[key] = drug
-    return found
-
-
-def _resolve_exact(session: Session, names: Sequence[str]) -> list[NameResult]:
-    """resolve_names without the resolver: the names as typed (any case, trademark marks)."""
-    wanted = {name: normalize_name(name) for name in names}
-    norms = {n for n in wanted.values() if n}
-    slugs = {name_slug(n) for n in norms} - {""}
-    by_key: dict[str, Drug] = {}
-    brand_spelling: dict[str, str] = {}
-    if norms:
-        drug_options = selectinload(Drug.names), selectinload(Drug.ingredients)
-        stmt = select(Drug).options(*drug_options).where(
-            Drug.slug.in_(slugs) | func.lower(Drug.name).in_(norms) | func.lower(Drug.generic_name).in_(norms))
-        for drug in session.execute(stmt).scalars():
-            for key in (drug.slug, normalize_name(drug.name), normalize_name(drug.generic_name)):
-                by_key.setdefault(key, drug)
-        stmt = (select(DrugName.name, Drug).join(Drug, Drug.id == DrugName.drug_id).options(*drug_options)
-                .where(func.lower(DrugName.name).in_(norms)))
-        for alias, drug in session.execute(stmt).all():
-            if normalize_name(alias) not in by_key:
-                by_key[normalize_name(alias)] = drug
-                if alias in drug.brand_names:
-                    brand_spelling[normalize_name(alias)] = alias
-    products: dict[str, Product] = {}
-    missing = {name_slug(n) for n in norms if n not in by_key and name_slug(n) not in by_key} - {""}
-    if missing:
-        stmt = (select(Product).options(selectinload(Product.ingredient_links).selectinload(ProductIngredient.ingredient))
-                .where(Product.slug.in_(missing))
-                .order_by(Product.marketing_status.is_(None), Product.reference_drug.desc(), Product.id))
-        for product in session.execute(stmt).scalars():
-            products.setdefault(product.slug, product)
-    ingredients: set[str] = set()
-    leftover = {n for n in norms if n not in by_key and name_slug(n) not in by_key and name_slug(n) not in products}
-    if leftover:
-        ingredients = set(session.execute(select(Ingredient.name).where(Ingredient.name.in_(leftover))).scalars())
-
-    results = []
-    for name in names:
-        norm = wanted[name]
-        drug = by_key.get(norm) or by_key.get(name_slug(norm))
-        if drug is not None:
-            source = _drug_source(drug)
-            if norm in brand_spelling:
-                source = replace(source, matched_brand=brand_spelling[norm])
-            results.append(NameResult(name, source))
-        elif name_slug(norm) in products:
-            results.append(NameResult(name, _product_source(products[name_slug(norm)])))
-        elif norm in ingredients:
-            results.append(NameResult(name, SaveSource("ingredient", None, name_slug(norm), norm, (norm,))))
-        else:
-            results.append(NameResult(name, None))
-    return results
+    """Match typed names to the reference (drugs/feeds.py find_medicines says how)."""
+    return [NameResult(name, _source(found) if found else None)
+            for name, found in zip(names, drug_reference.find_medicines(session, names), strict=True)]
 
 
 # --- saved medicines -------------------------------------------------------------------------

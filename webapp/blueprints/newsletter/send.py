@@ -34,6 +34,16 @@ class SendError(Exception):
     pass
 
 
+def account_mail(session: Session, user_id: int) -> list[int]:
+    """The newsletter emails sent to the account's subscription, whatever address it had then
+    (the outbox rows of issues do not name the account: deleted with it through this hook)."""
+    return list(session.execute(
+        select(NewsletterDelivery.outbox_message_id)
+        .join(NewsletterSubscriber, NewsletterSubscriber.id == NewsletterDelivery.subscriber_id)
+        .where(NewsletterSubscriber.user_id == user_id, NewsletterDelivery.outbox_message_id.is_not(None))
+    ).scalars())
+
+
 def find_topic(session: Session, name_or_slug: str) -> NewsletterTopic:
     value = (name_or_slug or "").strip().lower()
     for topic in session.execute(select(NewsletterTopic).order_by(NewsletterTopic.position)).scalars():

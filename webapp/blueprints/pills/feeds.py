@@ -1,7 +1,10 @@
 """What the pill identifier offers the rest of the site (declared in hooks.py): a sitemap
-section of every pill page, the way people search for an imprint."""
+section of every pill page, the way people search for an imprint; and a pill's facts as
+My Medicine saves it."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,3 +23,22 @@ def _entries(session: Session, offset: int, limit: int) -> list[SitemapEntry]:
 
 
 SITEMAP_SECTION = SitemapSection("pills", _count, _entries)
+
+
+@dataclass(frozen=True)
+class SavablePill:
+    id: int
+    name: str
+    drug_id: int | None
+    active_ingredients: str
+    product_ndc: str
+    labeler: str
+    strength: str
+
+
+def savable_pill(session: Session, pill_id: int) -> SavablePill | None:
+    pill = session.get(Pill, pill_id)
+    if pill is None:
+        return None
+    return SavablePill(pill.id, pill.name, pill.drug_id, pill.active_ingredients or "", pill.product_ndc or "",
+                       pill.labeler or "", pill.strength or "")

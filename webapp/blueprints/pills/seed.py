@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.blueprints.drugs import feeds as drug_reference
+from webapp.blueprints.drugs.moieties import moiety
 from webapp.blueprints.pills.models import Pill
 from webapp.blueprints.pills.search import refresh_facet_counts, set_imprint_keys
 from webapp.blueprints.pills.vocab import colour_by_name_or_code, shape_by_name_or_code
@@ -55,14 +57,6 @@ def load_records(folder: Path = DATA_DIR) -> list[dict]:
     return loaded
 
 
-def _drug_ids_by_slug(session: Session) -> dict[str, int]:
-    try:
-        from webapp.blueprints.drugs.models import Drug
-    except ImportError:  # the drugs area is not installed
-        return {}
-    return dict(session.execute(select(Drug.slug, Drug.id)).all())
-
-
 def _apply(pill: Pill, record: dict, drug_id: int | None) -> None:
     """Copy a checked record (load_records) onto the pill."""
     colours = [colour_by_name_or_code(name).code for name in record.get("colors") or []]
@@ -94,7 +88,7 @@ def _apply(pill: Pill, record: dict, drug_id: int | None) -> None:
 
 
 def seed(session: Session, echo: Callable[[str], None]) -> None:
-    drug_ids = _drug_ids_by_slug(session)
+    drug_ids = drug_reference.drug_ids_by_slug(session)
     created = updated = unlinked = 0
     for record in load_records():
         setid = str((record.get("source") or {}).get("setid") or "")
@@ -118,21 +112,7 @@ def seed(session: Session, echo: Callable[[str], None]) -> None:
 
 def make_drug_linker(session: Session) -> Callable[[Pill, list[str]], None]:
     """A function linking an imported pill to our drug with exactly its active moieties."""
-    try:
-        from webapp.blueprints.drugs.models import Drug, Ingredient, drug_ingredients
-        from webapp.blueprints.drugs.moieties import moiety
-    except ImportError:
-        return lambda _pill, _moieties: None
-    rows = session.execute(
-        select(Drug.id, Ingredient.name).join(drug_ingredients, drug_ingredients.c.drug_id == Drug.id)
-        .join(Ingredient, Ingredient.id == drug_ingredients.c.ingredient_id)
-    ).all()
-    by_drug: dict[int, set[str]] = {}
-    for drug_id, name in rows:
-        by_drug.setdefault(drug_id, set()).add(name)
-    by_ingredients: dict[frozenset[str], int] = {}
-    for drug_id, names in sorted(by_drug.items()):
-        by_ingredients.setdefault(frozenset(names), drug_id)
+    by_ingredients = drug_reference.drug_ids_by_ingredients(session)
 
     def link(pill: Pill, moieties: list[str]) -> None:
         # the label's moiety names read by the one medicine resolver, as our drugs' ingredients are

@@ -17,16 +17,18 @@ from webapp.blueprints.community import notifications
 from webapp.blueprints.community.models import (
     REPORT_REASONS,
     CommunityGroup,
-    CommunityModerationAction,
     CommunityPost,
     CommunityReport,
 )
+
+# action_log is the console's: imported here with the other console reads.
+from webapp.blueprints.community.moderation.log import action_log as action_log
+from webapp.blueprints.community.moderation.log import log_action
 from webapp.blueprints.community.moderation.standing import check_may_post, now, standing_row
 from webapp.blueprints.community.posting import refresh_thread
 from webapp.blueprints.community.rules import NOTE_MAX, CommunityError, clean_body, is_moderator
 from webapp.blueprints.drugs import review_moderation
 from webapp.core import markdown_safe
-from webapp.core.paging import Page, paginate
 
 REASON_LABELS = {
     "spam": "Spam or advertising",
@@ -54,17 +56,6 @@ def may_sanction(actor, target: User) -> bool:
     if target.role == "moderator":
         return actor.role == "admin"
     return True
-
-
-def log_action(session: Session, moderator: User, action: str, *, post: CommunityPost | None = None,
-               target_user_id: int | None = None, group: CommunityGroup | None = None, reason: str = "") -> CommunityModerationAction:
-    entry = CommunityModerationAction(
-        moderator_id=moderator.id, action=action, post_id=post.id if post else None,
-        target_user_id=target_user_id if target_user_id is not None else (post.author_id if post else None),
-        group_id=group.id if group else None, reason=(reason or "")[:500],
-    )
-    session.add(entry)
-    return entry
 
 
 # ---------------------------------------------------------------- reports
@@ -342,11 +333,6 @@ def decide_group(session: Session, moderator: User, group: CommunityGroup, appro
                 else f"Your group “{group.name}” was not approved." + (f" Reason: {reason}" if reason else ""))
         notifications.notify(session, group.owner_id, "moderation", text)
     session.flush()
-
-
-def action_log(session: Session, page: int) -> Page:
-    stmt = select(CommunityModerationAction).order_by(CommunityModerationAction.created_at.desc(), CommunityModerationAction.id.desc())
-    return paginate(session, stmt, page, per_page=50)
 
 
 def reports_by(session: Session, user_id: int) -> list[CommunityReport]:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
-from webapp.blueprints.drugs.models import Drug, Ingredient, Product, drug_ingredients
+from webapp.blueprints.drugs import feeds as drug_reference
 from webapp.blueprints.mymeds.kb import build as kb_build
 from webapp.blueprints.mymeds.kb import interaction_loader
 from webapp.blueprints.mymeds.kb import report as kb_report
@@ -38,12 +37,9 @@ def build_command(source_dir: Path, catalogue_dir: Path | None) -> None:
 
 def recognised_moieties() -> tuple[frozenset[str], str, frozenset[str]]:
     """(moieties recognised, where from, the reference's moieties)."""
-    reference = frozenset(db.session.execute(
-        select(Ingredient.name).join(drug_ingredients, drug_ingredients.c.ingredient_id == Ingredient.id)
-        .join(Drug, Drug.id == drug_ingredients.c.drug_id).distinct()).scalars())
-    products = db.session.execute(select(func.count(Product.id))).scalar_one()
-    if products:
-        return frozenset(db.session.execute(select(Ingredient.name)).scalars()), "the catalogue and reference", reference
+    reference = drug_reference.monograph_ingredient_names(db.session)
+    if drug_reference.product_count(db.session):
+        return drug_reference.ingredient_names(db.session), "the catalogue and reference", reference
     if reference:
         return reference, "our reference; the catalogue is not loaded", reference
     fallback = frozenset(kb_build.reference_moieties(DATA_DIR))

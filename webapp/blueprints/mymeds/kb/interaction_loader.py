@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.blueprints.drugs.models import Ingredient
+from webapp.blueprints.drugs.feeds import ingredient_names
 from webapp.blueprints.mymeds.kb.generated import GeneratedFileError, read_generated
 from webapp.blueprints.mymeds.kb.knowledge import KnowledgeBase, KnowledgeBaseError, build_knowledge_base
 from webapp.core.datafiles import DATA_DIR, DataFileError, forget, read_once, read_yaml
@@ -61,7 +60,7 @@ def knowledge_base(data_dir: Path = DATA_DIR) -> KnowledgeBase:
 
 def unknown_ingredients(session: Session, kb: KnowledgeBase) -> list[str]:
     """Ingredient names in the knowledge base that the reference does not have."""
-    known = set(session.execute(select(Ingredient.name)).scalars())
+    known = ingredient_names(session)
     if not known:
         return []
     return sorted(kb.known_ingredients - known)
