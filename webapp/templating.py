@@ -67,7 +67,4 @@ def register(app: Flask) -> None:
             "header_counters": header_counters,
             "main_nav": MAIN_NAV,
             "current_nav_endpoint": current_nav_endpoint,
-            # Only for templates/base.html and main/index.html, until their rework drops their
-            # "is this endpoint there" checks (tests/unit/core/test_layout.py keeps the list).
-            "view_functions": app.view_functions,
         }

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from tests.integration.site.test_http_cache import purge_server  # noqa: F401 - the fixture
 from webapp.blueprints.pills import match as pm
 from webapp.blueprints.pills import search as pill_search
-from webapp.blueprints.pills import spl_import
+from webapp.blueprints.pills.importers import spl as spl_import
+from webapp.blueprints.pills.importers.spl import parse_spl
 from webapp.blueprints.pills.models import Pill, PillImprintKey, SplImportCheckpoint
-from webapp.blueprints.pills.spl_import import parse_spl
 from webapp.blueprints.pills.vocab import COLOUR_BY_CODE, SHAPE_BY_CODE
 from webapp.extensions import db
 

@@ -112,10 +112,7 @@ def test_nothing_is_wired_in_by_a_string():
 
 
 # Every area is always registered, so a link to another area's page is built, never guarded
-# by "does that endpoint exist". Left for now: the header and the home page, whose rework (in
-# another branch) removes their checks; then drop them here and the template global
-# `view_functions` (webapp/templating.py).
-ENDPOINT_CHECKS_LEFT = {"templates/base.html", "templates/main/index.html"}
+# by "does that endpoint exist" (templates no longer see `view_functions` at all).
 
 
 def test_no_link_is_guarded_by_an_endpoint_check():
@@ -123,7 +120,7 @@ def test_no_link_is_guarded_by_an_endpoint_check():
     files = [*WEBAPP.rglob("*.py"), *(ROOT / "templates").rglob("*.html"), *(ROOT / "tests").rglob("*.py")]
     guarded = {str(p.relative_to(ROOT)) for p in files
                if p != Path(__file__).resolve() and pattern.search(p.read_text(encoding="utf-8"))}
-    assert guarded - ENDPOINT_CHECKS_LEFT == set()
+    assert guarded == set()
 
 
 def _area_model_imports(path: Path) -> set[str]:

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from webapp.blueprints.pills import photos
-from webapp.blueprints.pills.spl_sources import MAX_XML_BYTES, UnsafeMember, check_member, read_member
+from webapp.blueprints.pills.importers.spl_sources import MAX_XML_BYTES, UnsafeMember, check_member, read_member
 
 
 def encoded(image: Image.Image, fmt: str, **options) -> bytes:

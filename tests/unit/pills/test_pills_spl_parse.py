@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp.blueprints.pills.spl_import import SplError, parse_spl
+from webapp.blueprints.pills.importers.spl import SplError, parse_spl
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "spl-pill-attributes"
 

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, url_for
 
 from webapp.blueprints.api import patterns
 from webapp.blueprints.drugs import catalog as drug_catalog
-from webapp.blueprints.drugs.models import DRUG_KINDS, MARKETING_STATUSES
+from webapp.blueprints.drugs.feeds import DRUG_KINDS, MARKETING_STATUSES
 from webapp.blueprints.drugs.routes import MAX_QUERY_PARAM
 from webapp.blueprints.mymeds.checker import MAX_ALLERGY_CHARS
 from webapp.blueprints.mymeds.kb.knowledge import SEVERITIES

@@ -17,6 +17,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+# The kinds and marketing statuses other areas name (the API's document lists them as enums).
+from webapp.blueprints.drugs.models import DRUG_KINDS as DRUG_KINDS
+from webapp.blueprints.drugs.models import MARKETING_STATUSES as MARKETING_STATUSES
 from webapp.blueprints.drugs.models import (
     Condition,
     Drug,

@@ -9,9 +9,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from webapp.blueprints.pills import photos, pillbox_import, spl_import
+from webapp.blueprints.pills import photos
+from webapp.blueprints.pills.importers import pillbox as pillbox_import
+from webapp.blueprints.pills.importers import spl as spl_import
+from webapp.blueprints.pills.importers.spl_sources import find_sources
 from webapp.blueprints.pills.seed import make_drug_linker
-from webapp.blueprints.pills.spl_sources import find_sources
 from webapp.core.caching import http_cache
 from webapp.extensions import db
 

@@ -27,9 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.blueprints.pills import photos
+from webapp.blueprints.pills.importers.spl_sources import MAX_XML_BYTES, LabelFile, Source, UnsafeMember, find_sources
 from webapp.blueprints.pills.models import Pill, SplImportCheckpoint
 from webapp.blueprints.pills.search import refresh_facet_counts, set_imprint_keys
-from webapp.blueprints.pills.spl_sources import MAX_XML_BYTES, LabelFile, Source, UnsafeMember, find_sources
 from webapp.blueprints.pills.vocab import COLOUR_BY_CODE, SHAPE_BY_CODE, colour_by_name_or_code, shape_by_name_or_code
 
 NS = {"v3": "urn:hl7-org:v3"}

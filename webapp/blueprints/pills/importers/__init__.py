@@ -1,0 +1,1 @@
+"""Importers that load pills from published files: DailyMed SPL labels and the Pillbox CSV."""
