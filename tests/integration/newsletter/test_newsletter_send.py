@@ -170,7 +170,8 @@ def test_a_crashed_send_resumes_where_it_stopped(app, runner, subscribers, sent_
         raise Crash
 
     with app.app_context(), app.test_request_context("/"):
-        from webapp.blueprints.newsletter.commands import _link, _manage_links
+        from webapp.blueprints.newsletter.commands import _link
+        from webapp.blueprints.newsletter.tasks import manage_links as _manage_links
 
         now = datetime.now(timezone.utc)
         topic = newsletter_send.find_topic(db.session, "drug-safety")
