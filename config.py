@@ -49,7 +49,7 @@ class Config:
     # Days a sent message keeps its subject, text and headers (`flask mail purge`); then only its delivery record.
     MAIL_BODY_RETENTION_DAYS = int(os.environ.get("MAIL_BODY_RETENTION_DAYS", "30"))
 
-    # Background jobs (webapp/core/jobs). With REDIS_URL they go to Celery workers through this
+    # Background jobs (webapp/jobs). With REDIS_URL they go to Celery workers through this
     # Redis list; without it they run in the process that starts them.
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "healthdesk")
     JOBS_MAX_RETRIES = _int("JOBS_MAX_RETRIES", 3)

@@ -15,9 +15,9 @@ from config import Config, ProductionConfig, config_for_env
 from webapp import database, security
 from webapp.core.area import EXTENSION_KEY
 from webapp.core.db_types import MAX_DATABASE_INT
-from webapp.core.jobs.queue import celery_init_app
 from webapp.core.mail import mailer
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
+from webapp.jobs.queue import celery_init_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -91,8 +91,8 @@ def _configure_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     # Every area's models (and the outbox's) join the metadata that Alembic and create_all read.
     from webapp.areas import REGISTRY
-    from webapp.core.jobs import models as jobs_models  # noqa: F401
     from webapp.core.mail import models as outbox_models  # noqa: F401
+    from webapp.jobs import models as jobs_models  # noqa: F401
 
     app.extensions[EXTENSION_KEY] = REGISTRY
     db.init_app(app)

@@ -11,9 +11,9 @@ from flask.cli import AppGroup, with_appcontext
 from webapp.blueprints.accounts import rules as accounts
 from webapp.core.area import EXTENSION_KEY
 from webapp.core.caching import http_cache
-from webapp.core.jobs.commands import jobs_cli, start_from_command
 from webapp.core.mail import outbox
 from webapp.extensions import db
+from webapp.jobs.commands import jobs_cli, start_from_command
 
 import_cli = AppGroup("import", help="Import real reference data (idempotent; safe to re-run).")
 

@@ -12,7 +12,7 @@ from webapp.blueprints.mymeds.kb.commands import kb_cli
 from webapp.blueprints.mymeds.recalls.alerts import MAIL_CATEGORY
 from webapp.blueprints.mymeds.recalls.workflow import import_match_notify
 from webapp.blueprints.mymeds.tasks import alerts_url  # noqa: F401 - also registers the recall job
-from webapp.core.jobs.commands import start_from_command
+from webapp.jobs.commands import start_from_command
 
 alerts_cli = AppGroup("alerts", help="FDA recall alerts for My Medicine.")
 

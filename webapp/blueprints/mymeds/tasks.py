@@ -10,19 +10,21 @@ from flask import current_app
 from webapp.blueprints.mymeds.recalls.alerts import MAIL_CATEGORY
 from webapp.blueprints.mymeds.recalls.fda_import import RecallFileError
 from webapp.blueprints.mymeds.recalls.workflow import import_match_notify
-from webapp.core.jobs import job
 from webapp.core.mail.tasks import start_parallel_delivery
 from webapp.extensions import db
+from webapp.jobs import job
 
 
 def alerts_url() -> str:
     return current_app.config["SITE_URL"].rstrip("/") + "/my-medicine/alerts"
 
 
-# A malformed file stays malformed: no retry. An unreadable one (OSError) may be a network
-# mount coming back, so it is retried.
+# A malformed file stays malformed: no retry. A missing or unreadable one (OSError) may be a
+# network mount coming back or a download not finished, so it is retried.
 @job("recalls.import", permanent=(RecallFileError, UnicodeDecodeError))
 def import_recalls(ctx, path: str) -> str:
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such file")
     run = import_match_notify(db.session, Path(path), alerts_url(), ctx.say)
     db.session.commit()
     ctx.say(run.summary())

@@ -11,8 +11,8 @@ from werkzeug.routing import BuildError
 
 from webapp.blueprints.newsletter import send as newsletter_send
 from webapp.blueprints.newsletter import tasks  # noqa: F401 - registers the newsletter job
-from webapp.core.jobs.commands import start_from_command
 from webapp.extensions import db
+from webapp.jobs.commands import start_from_command
 
 newsletter_cli = AppGroup("newsletter", help="The newsletter: compose and send issues.")
 

@@ -7,9 +7,9 @@ from flask import current_app, url_for
 from webapp.blueprints.newsletter import send as newsletter_send
 from webapp.blueprints.newsletter.models import NewsletterIssue
 from webapp.core.db_types import utcnow
-from webapp.core.jobs import job
 from webapp.core.mail.tasks import start_parallel_delivery
 from webapp.extensions import db
+from webapp.jobs import job
 
 # Delivery jobs started with a send wait this long for more mail before they stop, so they
 # keep up with the send instead of finding the outbox empty and ending at once.

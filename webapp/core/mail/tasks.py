@@ -9,11 +9,11 @@ from datetime import timedelta
 from flask import current_app
 
 from webapp.core.db_types import utcnow
-from webapp.core.jobs.registry import job
-from webapp.core.jobs.runner import queue_mode, start
 from webapp.core.mail import outbox
 from webapp.core.mail.mailer import sender_for_app
 from webapp.extensions import db
+from webapp.jobs.registry import job
+from webapp.jobs.runner import queue_mode, start
 
 
 @job("mail.deliver")

@@ -7,9 +7,9 @@ from datetime import timedelta
 from flask import current_app
 
 from webapp.core.db_types import utcnow
-from webapp.core.jobs import tracking
-from webapp.core.jobs.registry import job
 from webapp.extensions import db
+from webapp.jobs import tracking
+from webapp.jobs.registry import job
 
 
 @job("jobs.prune")

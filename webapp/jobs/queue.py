@@ -1,7 +1,7 @@
 """Celery, set up as the Flask documentation's "Background Tasks with Celery" describes.
 
 `celery_init_app(app)` is called by create_app, so the app factory stays the only way to build
-the app: a worker builds it too (webapp/celery_worker.py) and every task runs inside its app
+the app: a worker builds it too (webapp/jobs/worker.py) and every task runs inside its app
 context. Each registered job (registry.py) becomes a Celery task of the same name whose body
 is runner.execute; a failed attempt is retried with back-off through Celery's own retry.
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
-from webapp.core.jobs import runner
-from webapp.core.jobs.registry import JOBS, JobSpec
+from webapp.jobs import runner
+from webapp.jobs.registry import JOBS, JobSpec
 
 
 def celery_settings(config) -> dict:
@@ -66,8 +66,8 @@ def celery_init_app(app: Flask) -> Celery:
 
     # The jobs of core; each area's tasks.py is imported by its commands module, which its
     # hooks (and so create_app) import before this runs.
-    from webapp.core.jobs import tasks as _jobs_tasks  # noqa: F401
     from webapp.core.mail import tasks as _mail_tasks  # noqa: F401
+    from webapp.jobs import tasks as _jobs_tasks  # noqa: F401
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(celery_settings(app.config))

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from webapp.core.jobs.models import Job
+from webapp.jobs.models import Job
 
 # A running job reports progress at least this often; silent for longer, its worker probably died.
 SILENT_AFTER = timedelta(minutes=5)

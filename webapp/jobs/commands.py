@@ -10,10 +10,10 @@ from flask.cli import AppGroup
 from redis.exceptions import RedisError
 
 from webapp.core.db_types import utcnow
-from webapp.core.jobs import queue, tracking
-from webapp.core.jobs.models import Job
-from webapp.core.jobs.runner import JobFailed, Started, start
 from webapp.extensions import db
+from webapp.jobs import queue, tracking
+from webapp.jobs.models import Job
+from webapp.jobs.runner import JobFailed, Started, start
 
 jobs_cli = AppGroup("jobs", help="Background jobs (mail delivery, newsletter sends, recall imports, purges).")
 

@@ -18,9 +18,9 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from webapp.core.db_types import utcnow
-from webapp.core.jobs import tracking
-from webapp.core.jobs.registry import JOBS, JobSpec
 from webapp.extensions import db
+from webapp.jobs import tracking
+from webapp.jobs.registry import JOBS, JobSpec
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +31,24 @@ class RetryLater(Exception):
     """This attempt failed and the job has attempts left: try again after `delay`."""
 
     def __init__(self, job_id: int, delay: timedelta):
-        super().__init__(f"job #{job_id} will be retried in {delay}")
+        super().__init__(job_id, delay)  # the arguments themselves, so Celery can pickle it
         self.job_id = job_id
         self.delay = delay
+
+    def __str__(self) -> str:
+        return f"job #{self.job_id} will be retried in {self.delay}"
 
 
 class JobFailed(Exception):
     """The job failed for good (its last attempt, or an error another attempt cannot fix)."""
 
     def __init__(self, job_id: int, error: str):
-        super().__init__(f"job #{job_id} failed: {error}")
+        super().__init__(job_id, error)
         self.job_id = job_id
         self.error = error
+
+    def __str__(self) -> str:
+        return f"job #{self.job_id} failed: {self.error}"
 
 
 def this_worker() -> str:

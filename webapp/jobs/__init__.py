@@ -7,7 +7,7 @@ same function runs and its progress, retries and outcome are kept in the `jobs` 
 (tracking.py), which `flask jobs status` reads.
 """
 
-from webapp.core.jobs.registry import job
-from webapp.core.jobs.runner import JobFailed, Started, start
+from webapp.jobs.registry import job
+from webapp.jobs.runner import JobFailed, Started, start
 
 __all__ = ["JobFailed", "Started", "job", "start"]
