@@ -13,6 +13,8 @@ run in place too.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from celery import Celery, Task
 from flask import Flask
 
@@ -71,6 +73,8 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(celery_settings(app.config))
+    # beat's record of when each periodic job last ran: the instance folder, not the current directory
+    celery_app.conf.beat_schedule_filename = str(Path(app.instance_path) / "celerybeat-schedule")
     for spec in JOBS.values():
         _register(celery_app, spec)
     celery_app.set_default()
