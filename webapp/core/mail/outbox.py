@@ -38,7 +38,6 @@ from email.utils import formatdate, make_msgid
 
 from sqlalchemy import and_, column, delete, func, or_, select, table, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.core.mail.models import TEXT_REMOVED, OutboxMessage
 
@@ -168,17 +167,6 @@ def backoff(attempts: int) -> timedelta:
     return BASE_BACKOFF * (2 ** max(attempts - 1, 0))
 
 
-def _claim(session: Session, message_id: int, now: datetime) -> bool:
-    # While a message is "sending", next_attempt_at holds when this attempt started.
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now)
-    )
-    session.commit()
-    return result.rowcount == 1
-
-
 def _due(now: datetime, category: str | None):
     conditions = [OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now]
     if category is not None:
@@ -223,7 +211,7 @@ def reserve_batch(session: Session, now: datetime, limit: int, *, lease: timedel
 def _release(session: Session, message_ids: list[int], now: datetime) -> None:
     """Give back reserved messages this worker will not send after all (it is stopping)."""
     try:
-        _commit_outcome(session)  # the message sent just before keeps its "sent"
+        session.commit()  # the message sent just before keeps its "sent"
     except Exception:
         session.rollback()
     if message_ids:
@@ -233,48 +221,52 @@ def _release(session: Session, message_ids: list[int], now: datetime) -> None:
         session.commit()
 
 
-def _flush_outcome(session: Session) -> None:
-    """Write the last message's outcome into the open transaction (the next claim commits it)."""
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()  # the account was deleted, its mail with it, while this one was being sent
+# What sending needs of a message, read by the claim itself (UPDATE … RETURNING): one round trip.
+_SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.to_address, OutboxMessage.subject,
+                 OutboxMessage.body_text, OutboxMessage.body_html, OutboxMessage.headers, OutboxMessage.attempts)
+
+
+def _claim_for_sending(session: Session, message_id: int, now: datetime):
+    """Claim one message ("sending", committed) and return what sending needs; None if it is not ours.
+    The commit also commits the outcome of the message sent before it (see _send_one)."""
+    row = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now)
+        .returning(*_SEND_COLUMNS)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    session.commit()
+    return row
 
 
 def _send_one(session: Session, message_id: int, send: Callable[[EmailMessage], None], sender: str,
               now: Callable[[], datetime]) -> str | None:
     """Claim, send and record one message; returns "sent", "retried", "failed" or None (not ours).
 
-    The outcome is flushed, not committed: the claim of the next message commits both in one
+    The outcome is written, not committed: the claim of the next message commits both in one
     transaction (one disk flush per message instead of two), and the run commits the last.
+    If the account was deleted meanwhile, its mail with it, the outcome updates no row.
     """
-    _flush_outcome(session)
-    if not _claim(session, message_id, now()):
-        return None  # another process took it
-    message = session.get(OutboxMessage, message_id)
+    message = _claim_for_sending(session, message_id, now())
     if message is None:
-        return None  # deleted with its account a moment ago
+        return None  # another process took it, or it was deleted with its account
     try:
         send(build_email(message, sender))
     except (smtplib.SMTPException, OSError) as exc:
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = outcome = "failed"
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        attempts = message.attempts
+        if attempts >= MAX_ATTEMPTS:
+            outcome, values = "failed", {"status": "failed"}
         else:
-            message.status = "pending"
-            message.next_attempt_at = now() + backoff(message.attempts)
-            outcome = "retried"
-        log.warning("mail %s to %s not delivered: %s", message.id, message.to_address, message.last_error)
+            outcome, values = "retried", {"status": "pending", "next_attempt_at": now() + backoff(attempts)}
+        values["last_error"] = error
+        log.warning("mail %s to %s not delivered: %s", message.id, message.to_address, error)
     else:
-        message.status = outcome = "sent"
-        message.sent_at = now()
-        message.last_error = None
+        outcome, values = "sent", {"status": "sent", "sent_at": now(), "last_error": None}
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.status == "sending")
+                    .values(**values).execution_options(synchronize_session=False))
     return outcome
-
-
-def _commit_outcome(session: Session) -> None:
-    _flush_outcome(session)
-    session.commit()
 
 
 def deliver_pending(
@@ -316,7 +308,7 @@ def deliver_pending(
                 if outcome:
                     counts[outcome] += 1
                 done += 1
-            _commit_outcome(session)
+            session.commit()
             # Reported once a batch, after its commit: on SQLite a progress write from another
             # connection would otherwise wait for this transaction.
             if progress:
