@@ -82,6 +82,35 @@ def smtp_sink(tmp: Path):
         process.wait(timeout=10)
 
 
+# --- where the CPU went ------------------------------------------------------------------------
+
+def _stat(pid: int) -> list[str]:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rindex(")") + 2:].split()  # fields from the 3rd on (state, ppid, ...)
+
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds used so far by a process and its children (the prefork pool)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = _stat(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        if int(entry.name) == root or int(fields[1]) == root:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
 # --- the app, the workers ---------------------------------------------------------------------
 
 def bench_app(database_url: str, redis_url: str, queue: str):
@@ -171,18 +200,21 @@ def delivery(args, app, env, tmp) -> None:
     for workers in args.workers:
         empty_outbox(app)
         queue_plain_messages(app, args.messages)
-        with smtp_sink(tmp) as (port, counts), celery_worker(workers, {**env, "MAIL_PORT": str(port)}, tmp):
+        with smtp_sink(tmp) as (port, counts), celery_worker(workers, {**env, "MAIL_PORT": str(port)}, tmp) as worker:
+            cpu_before, (busy_before, all_before) = process_tree_cpu(worker.pid), machine_busy()
             started = time.monotonic()
             with app.app_context():
                 for _ in range(workers):
                     jobs.start("mail.deliver")
             finished = wait_until_sent(app, args.messages, args.timeout)
+            cpu_used, (busy_after, all_after) = process_tree_cpu(worker.pid) - cpu_before, machine_busy()
             seen = counts()
         rate = args.messages / (finished - started)
         results[workers] = rate
         print(f"{workers} worker(s): {args.messages} messages in {finished - started:.1f} s = {rate:.0f} messages/s; "
-              f"server received {seen['received']}, unique {seen['unique']} (duplicates {seen['received'] - seen['unique']})",
-              flush=True)
+              f"server received {seen['received']}, unique {seen['unique']} (duplicates {seen['received'] - seen['unique']}); "
+              f"workers' CPU {1000 * cpu_used / args.messages:.1f} ms/message; machine busy "
+              f"{100 * (busy_after - busy_before) / max(all_after - all_before, 1):.0f}% of both cores", flush=True)
     if 1 in results:
         for workers, rate in results.items():
             print(f"  {workers} worker(s): {rate / results[1]:.2f}x one worker")
@@ -235,7 +267,9 @@ def newsletter(args, app, env, tmp) -> None:
             if counts_now.get("sent", 0) >= args.subscribers:
                 break
             if time.monotonic() - started > args.timeout:
-                raise RuntimeError(f"timed out: {counts_now}")
+                raise RuntimeError(f"timed out after {args.timeout:.0f} s: {counts_now}")
+            if int(time.monotonic() - started) % 60 == 0:
+                print(f"  {time.monotonic() - started:.0f} s: {total} queued, {counts_now.get('sent', 0)} sent", flush=True)
             time.sleep(1)
         finished = time.monotonic()
         seen = counts()
