@@ -14,6 +14,9 @@ from webapp.jobs import job
 # Delivery jobs started with a send wait this long for more mail before they stop, so they
 # keep up with the send instead of finding the outbox empty and ending at once.
 DELIVERY_LINGER_SECONDS = 10.0
+# Recipients queued per commit: a commit each cost more than composing the email on PostgreSQL.
+# A crash loses at most this many, which the retried job queues again.
+RECIPIENTS_PER_COMMIT = 100
 
 
 class UnknownIssue(LookupError):
@@ -36,5 +39,6 @@ def send_issue(ctx, issue_id: int) -> str:
             raise UnknownIssue(f"No newsletter issue #{issue_id}.")
         start_parallel_delivery(linger=DELIVERY_LINGER_SECONDS, category="newsletter")
         report = newsletter_send.send_issue(db.session, issue, secret=current_app.config["SECRET_KEY"],
-                                            manage_links=manage_links, now=utcnow(), progress=ctx.progress)
+                                            manage_links=manage_links, now=utcnow(), progress=ctx.progress,
+                                            commit_every=RECIPIENTS_PER_COMMIT)
     return f"Queued {report.queued} email(s), skipped {report.skipped}."
