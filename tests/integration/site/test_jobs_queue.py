@@ -134,6 +134,12 @@ def _wait_while_sending(app, expected: int, logs: Path, patience: float = 60) ->
     assert _statuses(app) == {"sent": expected}
 
 
+def _ready_workers(app) -> int:
+    """How many of this test run's workers answer a ping (their names end in -<our pid>@host)."""
+    replies = app.extensions["celery"].control.ping(timeout=1.0)
+    return sum(1 for reply in replies for name in reply if f"-{os.getpid()}@" in name)
+
+
 def _statuses(app) -> dict[str, int]:
     with app.app_context():
         counts = outbox.status_counts(db.session)
@@ -168,6 +174,7 @@ def test_four_workers_deliver_2000_messages_with_no_duplicates_and_none_lost(que
     expected = _queue_messages(queue_app, 2000)
     with running_smtp_server(inbox) as controller:
         start_workers(4, controller.port)
+        _wait_until(lambda: _ready_workers(queue_app) >= 4, 180, "4 workers ready", tmp_path)
         with queue_app.app_context():
             started = [jobs.start("mail.deliver") for _ in range(4)]
         assert all(s.queued for s in started)
