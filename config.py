@@ -51,6 +51,20 @@ class Config:
     # Days a sent message keeps its subject, text and headers (`flask mail purge`); then only its delivery record.
     MAIL_BODY_RETENTION_DAYS = int(os.environ.get("MAIL_BODY_RETENTION_DAYS", "30"))
 
+    # Background jobs (webapp/jobs). With REDIS_URL they go to Celery workers through this
+    # Redis list; without it they run in the process that starts them.
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "healthdesk")
+    JOBS_MAX_RETRIES = _int("JOBS_MAX_RETRIES", 3)
+    JOBS_RETRY_BACKOFF_SECONDS = float(os.environ.get("JOBS_RETRY_BACKOFF_SECONDS", "30"))  # doubled each retry
+    JOBS_KEEP_DAYS = _int("JOBS_KEEP_DAYS", 14)  # finished and failed jobs stay listed this long
+    # How often the scheduler starts a delivery run, and how many a big send (a newsletter
+    # issue, a recall's alerts) starts side by side: about the number of worker processes.
+    MAIL_DELIVER_EVERY_SECONDS = float(os.environ.get("MAIL_DELIVER_EVERY_SECONDS", "10"))
+    MAIL_DELIVERY_JOBS = _int("MAIL_DELIVERY_JOBS", 4)
+    # A delivery worker reserves a few messages at a time for this long (outbox.reserve_batch):
+    # what a killed worker had reserved and not begun is due again after it.
+    MAIL_CLAIM_LEASE_SECONDS = _int("MAIL_CLAIM_LEASE_SECONDS", 300)
+
     # The public address: every absolute link in an email or the sitemap is built on it,
     # never on the request's Host header (which the sender of a request chooses).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")

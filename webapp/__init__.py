@@ -17,6 +17,7 @@ from webapp.core.area import EXTENSION_KEY
 from webapp.core.db_types import MAX_DATABASE_INT
 from webapp.core.mail import mailer
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
+from webapp.jobs.queue import celery_init_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    celery_init_app(app)
     _trust_proxies(app)
     return app
 
@@ -90,6 +92,7 @@ def register_extensions(app: Flask) -> None:
     # Every area's models (and the outbox's) join the metadata that Alembic and create_all read.
     from webapp.areas import REGISTRY
     from webapp.core.mail import models as outbox_models  # noqa: F401
+    from webapp.jobs import models as jobs_models  # noqa: F401
 
     app.extensions[EXTENSION_KEY] = REGISTRY
     db.init_app(app)

@@ -1,4 +1,4 @@
-"""flask commands: seed, users, mail. Each is a thin wrapper over a tested function."""
+"""flask commands: seed, users, mail, jobs. Each is a thin wrapper over a tested function."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from webapp.core.area import EXTENSION_KEY
 from webapp.core.caching import http_cache
 from webapp.core.mail import outbox
 from webapp.extensions import db
+from webapp.jobs.commands import jobs_cli, start_from_command
 
 import_cli = AppGroup("import", help="Import real reference data (idempotent; safe to re-run).")
 
@@ -21,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(jobs_cli)
     for register_area_cli in app.extensions[EXTENSION_KEY].cli:
         register_area_cli(app, import_cli)
     app.cli.add_command(import_cli)
@@ -83,17 +85,14 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 @mail_cli.command("deliver")
 @click.option("--limit", default=500, show_default=True, help="At most this many messages in one run.")
 def deliver(limit: int) -> None:
-    """Send due messages from the outbox (retries with back-off, never twice)."""
-    from webapp.core.mail.mailer import sender_for_app
+    """Send due messages from the outbox (retries with back-off, never twice).
 
-    def progress(done: int, total: int) -> None:
-        if done == total or done % 50 == 0:
-            click.echo(f"  {done}/{total}")
-
-    report = outbox.deliver_pending(
-        db.session, sender_for_app(), current_app.config["MAIL_DEFAULT_SENDER"], limit=limit, progress=progress
-    )
-    click.echo(f"Sent {report.sent}, will retry {report.retried}, failed {report.failed}.")
+    With REDIS_URL, the delivery job goes to the workers (the scheduler also starts one every
+    few seconds); without it, it runs here.
+    """
+    started = start_from_command("mail.deliver", limit=limit)
+    if started.queued:
+        return
     stuck = outbox.stuck_messages(db.session, datetime.now(timezone.utc))
     if stuck:
         click.echo(f"Warning: {len(stuck)} message(s) stopped half way through sending (the process died). "
@@ -123,7 +122,7 @@ def _remove_old_text(*, quiet: bool = False) -> None:
 @mail_cli.command("purge")
 def mail_purge() -> None:
     """Remove the subject, text and headers of messages sent over MAIL_BODY_RETENTION_DAYS days ago."""
-    _remove_old_text()
+    start_from_command("mail.purge")
 
 
 def _describe(message) -> str:

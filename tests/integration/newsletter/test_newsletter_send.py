@@ -62,6 +62,9 @@ def test_send_queues_one_email_per_confirmed_subscriber(app, client, runner, sub
     result = runner.invoke(args=["newsletter", "send", "drug-safety"])
     assert result.exit_code == 0, result.output
     assert "Queued 2 email(s)" in result.output and "2/2" in result.output
+    # Without REDIS_URL the newsletter.send_issue job ran here, and is listed as finished.
+    status = runner.invoke(args=["jobs", "status"]).output
+    assert "newsletter.send_issue issue_id=1: finished at" in status and "2/2 (100%); Queued 2 email(s), skipped 0." in status
 
     mails = _newsletters(sent_mail)
     assert sorted(m.to_address for m in mails) == ["ada@example.com", "bo@example.com"]
@@ -170,7 +173,8 @@ def test_a_crashed_send_resumes_where_it_stopped(app, runner, subscribers, sent_
         raise Crash
 
     with app.app_context(), app.test_request_context("/"):
-        from webapp.blueprints.newsletter.commands import _link, _manage_links
+        from webapp.blueprints.newsletter.commands import _link
+        from webapp.blueprints.newsletter.tasks import manage_links as _manage_links
 
         now = datetime.now(timezone.utc)
         topic = newsletter_send.find_topic(db.session, "drug-safety")

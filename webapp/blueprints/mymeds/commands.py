@@ -10,16 +10,11 @@ from flask.cli import AppGroup, with_appcontext
 
 from webapp.blueprints.mymeds.kb.commands import kb_cli
 from webapp.blueprints.mymeds.recalls.alerts import MAIL_CATEGORY
-from webapp.blueprints.mymeds.recalls.fda_import import RecallFileError
 from webapp.blueprints.mymeds.recalls.workflow import import_match_notify
-from webapp.core.mail import outbox
-from webapp.extensions import db
+from webapp.blueprints.mymeds.tasks import alerts_url  # noqa: F401 - also registers the recall job
+from webapp.jobs.commands import start_from_command
 
 alerts_cli = AppGroup("alerts", help="FDA recall alerts for My Medicine.")
-
-
-def alerts_url() -> str:
-    return current_app.config["SITE_URL"].rstrip("/") + "/my-medicine/alerts"
 
 
 def import_and_notify(session, path: Path, url: str, echo=lambda _m: None) -> dict:
@@ -36,23 +31,21 @@ def import_and_notify(session, path: Path, url: str, echo=lambda _m: None) -> di
 @with_appcontext
 def import_recalls(file: Path) -> None:
     """Import FDA drug recalls (openFDA JSON or the weekly report JSON Lines) and alert subscribers."""
-    try:
-        import_and_notify(db.session, file, alerts_url(), click.echo)
-    except (RecallFileError, UnicodeDecodeError, OSError) as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    click.echo("Run `flask alerts send` (or `flask mail deliver`) to send the alert emails.")
+    # The recalls.import job runs here, where the file is, with or without a queue; with
+    # REDIS_URL it starts the alert delivery on the workers when it is done.
+    start_from_command("recalls.import", here=True, show_summary=False, path=str(file.resolve()))
+    if not current_app.config.get("REDIS_URL"):
+        click.echo("Run `flask alerts send` (or `flask mail deliver`) to send the alert emails.")
 
 
 @alerts_cli.command("send")
 @click.option("--limit", default=500, show_default=True, help="At most this many emails in one run.")
 def send_alerts(limit: int) -> None:
     """Deliver pending recall-alert emails from the outbox (never twice)."""
-    from webapp.core.mail.mailer import sender_for_app
-
-    report = outbox.deliver_pending(db.session, sender_for_app(), current_app.config["MAIL_DEFAULT_SENDER"],
-                                    limit=limit, category=MAIL_CATEGORY)
-    click.echo(f"Alert emails: sent {report.sent}, will retry {report.retried}, failed {report.failed}.")
+    started = start_from_command("mail.deliver", show_summary=False, limit=limit, category=MAIL_CATEGORY)
+    if started.queued:
+        return
+    click.echo(f"Alert emails: {started.summary[0].lower()}{started.summary[1:]}")
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("MAIL_SERVER is not set: messages were written to the log instead of sent.")
 

@@ -10,7 +10,9 @@ from flask.cli import AppGroup
 from werkzeug.routing import BuildError
 
 from webapp.blueprints.newsletter import send as newsletter_send
+from webapp.blueprints.newsletter import tasks  # noqa: F401 - registers the newsletter job
 from webapp.extensions import db
+from webapp.jobs.commands import start_from_command
 
 newsletter_cli = AppGroup("newsletter", help="The newsletter: compose and send issues.")
 
@@ -24,11 +26,6 @@ def _link(endpoint: str, values: dict) -> str | None:
         return url_for(endpoint, _external=True, **values)
     except BuildError:
         return None
-
-
-def _manage_links(token: str) -> tuple[str, str]:
-    return (url_for("newsletter.unsubscribe", token=token, _external=True),
-            url_for("newsletter.preferences", token=token, _external=True))
 
 
 @newsletter_cli.command("send")
@@ -66,11 +63,9 @@ def send(topic: str, since: datetime | None, dry_run: bool) -> None:
             return
         issue = newsletter_send.create_issue(db.session, draft, now=now)
         click.echo(f"Issue #{issue.id}: {issue.subject}")
-
-        def progress(done: int, total: int) -> None:
-            if done == total or done % 50 == 0:
-                click.echo(f"  {done}/{total}")
-
-        report = newsletter_send.send_issue(db.session, issue, secret=current_app.config["SECRET_KEY"],
-                                            manage_links=_manage_links, now=now, progress=progress)
-    click.echo(f"Queued {report.queued} email(s), skipped {report.skipped}. Run `flask mail deliver` to send them.")
+        issue_id = issue.id
+    # The emails are queued by the newsletter.send_issue job (tasks.py): on the workers with
+    # REDIS_URL (delivery jobs start beside it), otherwise here and now.
+    started = start_from_command("newsletter.send_issue", show_summary=False, issue_id=issue_id)
+    if not started.queued:
+        click.echo(f"{started.summary} Run `flask mail deliver` to send them.")

@@ -138,46 +138,66 @@ class SendReport:
 
 
 def send_issue(session: Session, issue: NewsletterIssue, *, secret: str, manage_links: ManageLinks, now: datetime,
-               progress: Callable[[int, int], None] | None = None) -> SendReport:
-    """Queue the issue for every confirmed subscriber who has not had it; commit per recipient."""
+               progress: Callable[[int, int], None] | None = None, commit_every: int = 1) -> SendReport:
+    """Queue the issue for every confirmed subscriber who has not had it.
+
+    Commits after every `commit_every` recipients (progress is reported once they are
+    committed): a crash loses at most that many, which a resumed send queues again. A batch
+    that meets a delivery made meanwhile by a concurrent run is redone one recipient at a time.
+    """
     issue_id, topic_id, subject = issue.id, issue.topic_id, issue.subject
     topic_name = session.get(NewsletterTopic, topic_id).name
     items = [compose_mod.Item.from_dict(d) for d in issue.items]
     ids = pending_recipient_ids(session, issue)
     queued = skipped = 0
-    for position, subscriber_id in enumerate(ids, start=1):
+
+    def queue_one(subscriber_id: int) -> bool:
         subscriber = session.get(NewsletterSubscriber, subscriber_id)
         if subscriber is None or not subscriber.is_confirmed:
-            skipped += 1  # unsubscribed (or removed) while this send was running
-        else:
-            member = session.get(User, subscriber.user_id) if subscriber.user_id else None
-            ordered = compose_mod.order_items(items, member, session)
-            unsubscribe_url, preferences_url = manage_links(manage_token(secret, subscriber))
-            footer = compose_mod.Footer(unsubscribe_url, preferences_url, topic_name)
-            message = queue_mail(
-                session,
-                to=subscriber.email,
-                subject=subject,
-                text=compose_mod.render_text(topic_name, ordered, footer),
-                html=compose_mod.render_html(topic_name, ordered, footer),
-                headers={"List-Unsubscribe": f"<{unsubscribe_url}>",
-                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-                category="newsletter",
-                account_id=subscriber.user_id,
-            )
-            session.flush()
-            session.add(NewsletterDelivery(issue_id=issue_id, subscriber_id=subscriber_id,
-                                           outbox_message_id=message.id, created_at=now))
-            try:
-                session.commit()
-            except IntegrityError:
-                # Another run delivered to this subscriber a moment ago; its email stands, ours is dropped.
-                session.rollback()
-                skipped += 1
-            else:
-                queued += 1
-        if progress:
-            progress(position, len(ids))
+            return False  # unsubscribed (or removed) while this send was running
+        member = session.get(User, subscriber.user_id) if subscriber.user_id else None
+        ordered = compose_mod.order_items(items, member, session)
+        unsubscribe_url, preferences_url = manage_links(manage_token(secret, subscriber))
+        footer = compose_mod.Footer(unsubscribe_url, preferences_url, topic_name)
+        message = queue_mail(
+            session,
+            to=subscriber.email,
+            subject=subject,
+            text=compose_mod.render_text(topic_name, ordered, footer),
+            html=compose_mod.render_html(topic_name, ordered, footer),
+            headers={"List-Unsubscribe": f"<{unsubscribe_url}>",
+                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+            category="newsletter",
+            account_id=subscriber.user_id,
+        )
+        session.flush()
+        session.add(NewsletterDelivery(issue_id=issue_id, subscriber_id=subscriber_id,
+                                       outbox_message_id=message.id, created_at=now))
+        return True
+
+    for start in range(0, len(ids), commit_every):
+        batch = ids[start:start + commit_every]
+        # The batch's subscribers in one query; queue_one then finds them loaded.
+        list(session.execute(select(NewsletterSubscriber).where(NewsletterSubscriber.id.in_(batch))).scalars())
+        try:
+            outcomes = [queue_one(subscriber_id) for subscriber_id in batch]
+            session.commit()
+        except IntegrityError:
+            # Another run delivered to one of them a moment ago; its email stands, ours is dropped.
+            session.rollback()
+            outcomes = []
+            for subscriber_id in batch:
+                try:
+                    outcomes.append(queue_one(subscriber_id))
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                    outcomes.append(False)
+        for position, was_queued in enumerate(outcomes, start=start + 1):
+            queued += was_queued
+            skipped += not was_queued
+            if progress:
+                progress(position, len(ids))
     finished = session.get(NewsletterIssue, issue_id)
     finished.status = "sent"
     finished.finished_at = now

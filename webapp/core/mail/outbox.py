@@ -7,6 +7,11 @@ a lost message is reported rather than a duplicate sent. `stuck_messages` finds 
 (`flask mail status` lists them, `flask mail deliver` warns), and an operator who has
 checked the mail server's log puts them back with `requeue` (`flask mail retry`).
 
+Any number of workers deliver at once (the `mail.deliver` job, webapp/core/mail/tasks.py):
+each reserves a small batch of due messages for a few minutes (`reserve_batch`, with
+FOR UPDATE SKIP LOCKED on PostgreSQL) and claims them one by one as above, so workers do not
+queue behind each other's rows and a killed worker holds at most one message in "sending".
+
 What a message says can hold health data (a recall alert names a family member and a
 medicine), so it is kept only as long as it is useful: `remove_old_text` blanks the
 subject, text, HTML and headers of messages sent (or given up on) longer ago than the
@@ -22,6 +27,7 @@ import logging
 import secrets
 import smtplib
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -32,7 +38,6 @@ from email.utils import formatdate, make_msgid
 
 from sqlalchemy import and_, column, delete, func, or_, select, table, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.core.mail.models import TEXT_REMOVED, OutboxMessage
 
@@ -42,6 +47,9 @@ MAX_ATTEMPTS = 6
 BASE_BACKOFF = timedelta(minutes=1)
 # A send takes seconds; a message still "sending" after this was interrupted.
 STUCK_AFTER = timedelta(minutes=10)
+# deliver_pending reserves this many messages at a time, for this long (see reserve_batch).
+BATCH_SIZE = 20
+LEASE = timedelta(minutes=5)
 # The accounts table, named rather than imported: core knows no area's models.
 _USERS = table("users", column("id"), column("email"))
 
@@ -159,27 +167,106 @@ def backoff(attempts: int) -> timedelta:
     return BASE_BACKOFF * (2 ** max(attempts - 1, 0))
 
 
-def _claim(session: Session, message_id: int, now: datetime) -> bool:
-    # While a message is "sending", next_attempt_at holds when this attempt started.
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now)
-    )
-    session.commit()
-    return result.rowcount == 1
+def _due(now: datetime, category: str | None):
+    conditions = [OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now]
+    if category is not None:
+        conditions.append(OutboxMessage.category == category)
+    return conditions
 
 
 def due_message_ids(session: Session, now: datetime, limit: int, category: str | None = None) -> list[int]:
-    stmt = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if category is not None:
-        stmt = stmt.where(OutboxMessage.category == category)
+    stmt = select(OutboxMessage.id).where(*_due(now, category)).order_by(OutboxMessage.id).limit(limit)
     return list(session.execute(stmt).scalars())
+
+
+def due_count(session: Session, now: datetime, category: str | None = None) -> int:
+    return session.execute(select(func.count()).select_from(OutboxMessage).where(*_due(now, category))).scalar_one()
+
+
+def reserve_batch(session: Session, now: datetime, limit: int, *, lease: timedelta = LEASE,
+                  category: str | None = None) -> list[int]:
+    """Reserve up to `limit` due messages for this worker, in one committed transaction.
+
+    A reserved message stays "pending" but is not due again until the lease runs out, so
+    other workers pass it by; each is still claimed on its own ("sending") just before it is
+    sent. A worker killed mid-batch therefore leaves only the message it was sending in
+    "sending"; the rest of its batch is due again when the lease ends. On PostgreSQL,
+    FOR UPDATE SKIP LOCKED lets workers reserve side by side without waiting for each
+    other; SQLite has one writer (BEGIN IMMEDIATE), which serialises reservations.
+    """
+    due = select(OutboxMessage.id).where(*_due(now, category)).order_by(OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    reserved = list(session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()), *_due(now, category))
+        .values(next_attempt_at=now + lease)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalars())
+    session.commit()
+    return sorted(reserved)
+
+
+def _release(session: Session, message_ids: list[int], now: datetime) -> None:
+    """Give back reserved messages this worker will not send after all (it is stopping)."""
+    try:
+        session.commit()  # the message sent just before keeps its "sent"
+    except Exception:
+        session.rollback()
+    if message_ids:
+        session.execute(update(OutboxMessage)
+                        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "pending")
+                        .values(next_attempt_at=now).execution_options(synchronize_session=False))
+        session.commit()
+
+
+# What sending needs of a message, read by the claim itself (UPDATE … RETURNING): one round trip.
+_SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.to_address, OutboxMessage.subject,
+                 OutboxMessage.body_text, OutboxMessage.body_html, OutboxMessage.headers, OutboxMessage.attempts)
+
+
+def _claim_for_sending(session: Session, message_id: int, now: datetime):
+    """Claim one message ("sending", committed) and return what sending needs; None if it is not ours.
+    The commit also commits the outcome of the message sent before it (see _send_one)."""
+    row = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, next_attempt_at=now)
+        .returning(*_SEND_COLUMNS)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    session.commit()
+    return row
+
+
+def _send_one(session: Session, message_id: int, send: Callable[[EmailMessage], None], sender: str,
+              now: Callable[[], datetime]) -> str | None:
+    """Claim, send and record one message; returns "sent", "retried", "failed" or None (not ours).
+
+    The outcome is written, not committed: the claim of the next message commits both in one
+    transaction (one disk flush per message instead of two), and the run commits the last.
+    If the account was deleted meanwhile, its mail with it, the outcome updates no row.
+    """
+    message = _claim_for_sending(session, message_id, now())
+    if message is None:
+        return None  # another process took it, or it was deleted with its account
+    try:
+        send(build_email(message, sender))
+    except (smtplib.SMTPException, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        attempts = message.attempts
+        if attempts >= MAX_ATTEMPTS:
+            outcome, values = "failed", {"status": "failed"}
+        else:
+            outcome, values = "retried", {"status": "pending", "next_attempt_at": now() + backoff(attempts)}
+        values["last_error"] = error
+        log.warning("mail %s to %s not delivered: %s", message.id, message.to_address, error)
+    else:
+        outcome, values = "sent", {"status": "sent", "sent_at": now(), "last_error": None}
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.status == "sending")
+                    .values(**values).execution_options(synchronize_session=False))
+    return outcome
 
 
 def deliver_pending(
@@ -188,57 +275,101 @@ def deliver_pending(
     sender: str,
     *,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-    limit: int = 500,
+    limit: int | None = 500,
     progress: Callable[[int, int], None] | None = None,
     category: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    lease: timedelta = LEASE,
 ) -> DeliveryReport:
-    """Deliver every due message (of one category, if given) once. Safe to run again and from several processes."""
-    ids = due_message_ids(session, now(), limit, category)
-    sent = retried = failed = 0
-    for position, message_id in enumerate(ids, start=1):
-        if not _claim(session, message_id, now()):
-            continue  # another process took it
-        message = session.get(OutboxMessage, message_id)
-        if message is None:
-            continue  # deleted with its account a moment ago
-        try:
-            send(build_email(message, sender))
-        except (smtplib.SMTPException, OSError) as exc:
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = "failed"
-                failed += 1
-            else:
-                message.status = "pending"
-                message.next_attempt_at = now() + backoff(message.attempts)
-                retried += 1
-            log.warning("mail %s to %s not delivered: %s", message.id, message.to_address, message.last_error)
-        else:
-            message.status = "sent"
-            message.sent_at = now()
-            message.last_error = None
-            sent += 1
-        try:
+    """Deliver due messages (of one category, if given), at most `limit` (None: until none is due).
+
+    Safe to run again and from any number of processes: each reserves a batch of its own
+    (reserve_batch) and claims each message before sending it, so none is sent twice.
+    progress(done, total): total is what was due when the run began (others may take some).
+    """
+    total = due_count(session, now(), category)
+    if limit is not None:
+        total = min(total, limit)
+    counts = {"sent": 0, "retried": 0, "failed": 0}
+    done = 0
+    session.commit()  # the count's transaction: on SQLite it holds the write lock
+    try:
+        while limit is None or done < limit:
+            wanted = batch_size if limit is None else min(batch_size, limit - done)
+            batch = reserve_batch(session, now(), wanted, lease=lease, category=category)
+            if not batch:
+                break
+            for position, message_id in enumerate(batch):
+                try:
+                    outcome = _send_one(session, message_id, send, sender, now)
+                except BaseException:
+                    _release(session, batch[position + 1:], now())
+                    raise
+                if outcome:
+                    counts[outcome] += 1
+                done += 1
             session.commit()
-        except StaleDataError:
-            session.rollback()  # the account was deleted, its mail with it, while this one was being sent
-        if progress:
-            progress(position, len(ids))
-    return DeliveryReport(sent=sent, retried=retried, failed=failed)
+            # Reported once a batch, after its commit: on SQLite a progress write from another
+            # connection would otherwise wait for this transaction.
+            if progress:
+                progress(done, max(total, done))
+    finally:
+        close = getattr(send, "close", None)
+        if close:
+            close()
+    return DeliveryReport(**counts)
+
+
+class SmtpTransport:
+    """Send through one SMTP connection, kept open between messages (a new one costs several
+    round trips); reopened after any error, or when it has been idle a while (servers drop
+    idle connections, and a message must not fail for that)."""
+
+    IDLE_LIMIT = 10.0  # seconds
+
+    def __init__(self, host: str, port: int, *, use_tls: bool, username: str | None, password: str | None,
+                 timeout: float = 30):
+        self.host, self.port, self.use_tls = host, port, use_tls
+        self.username, self.password, self.timeout = username, password, timeout
+        self._smtp: smtplib.SMTP | None = None
+        self._last_used = 0.0
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is not None and time.monotonic() - self._last_used > self.IDLE_LIMIT:
+            self.close()
+        if self._smtp is None:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            try:
+                if self.use_tls:
+                    smtp.starttls()
+                if self.username:
+                    smtp.login(self.username, self.password or "")
+            except BaseException:
+                smtp.close()
+                raise
+            self._smtp = smtp
+        return self._smtp
+
+    def __call__(self, email: EmailMessage) -> None:
+        try:
+            self._connection().send_message(email)
+        except BaseException:
+            self.close()
+            raise
+        self._last_used = time.monotonic()
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
 
 def smtp_sender(host: str, port: int, *, use_tls: bool, username: str | None, password: str | None, timeout: float = 30):
-    """A send function that opens one SMTP connection per batch call."""
-
-    def send(email: EmailMessage) -> None:
-        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
-            if use_tls:
-                smtp.starttls()
-            if username:
-                smtp.login(username, password or "")
-            smtp.send_message(email)
-
-    return send
+    """A send function that keeps one SMTP connection for a delivery run (deliver_pending closes it)."""
+    return SmtpTransport(host, port, use_tls=use_tls, username=username, password=password, timeout=timeout)
 
 
 def log_sender(logger: logging.Logger = log):
