@@ -63,7 +63,9 @@ def describe(job: Job, now: datetime) -> str:
     if job.status == "failed":
         return (f"{head}: failed at {_when(job.finished_at)} after {job.attempts} attempt(s)"
                 f"\n      error: {(job.last_error or '')[:200]}")
-    return f"{head}: finished at {_when(job.finished_at)}, {_progress(job)}; {job.summary or ''}"
+    # A finished job with no counted steps (nothing to send) has no progress worth a word.
+    progress = f", {_progress(job)}" if job.progress_total or job.progress_done else ""
+    return f"{head}: finished at {_when(job.finished_at)}{progress}; {job.summary or ''}"
 
 
 @jobs_cli.command("status")
