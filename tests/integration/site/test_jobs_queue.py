@@ -198,6 +198,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_it_had_not_claimed(queue_app, s
     expected = _queue_messages(queue_app, total)
     with running_smtp_server(inbox) as controller:
         [worker] = start_workers(1, controller.port, MAIL_CLAIM_LEASE_SECONDS="1")
+        # A worker's start-up (building the app) is slow on a busy machine: wait for it to answer
+        # before timing the delivery itself.
+        _wait_until(lambda: _ready_workers(queue_app) >= 1, 180, "the worker ready", tmp_path)
         with queue_app.app_context():
             jobs.start("mail.deliver")
         assert inbox.holding.wait(timeout=60), "the worker never reached the server"
@@ -209,7 +212,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_it_had_not_claimed(queue_app, s
 
         inbox.hold_at = None
         start_workers(1, controller.port)
-        time.sleep(1)
+        time.sleep(1)  # the killed worker's reservation (one second) runs out
+        _wait_until(lambda: _ready_workers(queue_app) >= 1, 180, "the second worker ready", tmp_path)
         with queue_app.app_context():
             jobs.start("mail.deliver")
         _wait_until(lambda: _statuses(queue_app) == {"sent": total - 1, "sending": 1}, 60, "the rest sent", tmp_path)
