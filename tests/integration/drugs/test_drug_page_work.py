@@ -5,20 +5,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import event, func, select, update
 
-from tests.integration.drugs_helpers import load_sample
 from webapp.blueprints.drugs.models import Drug, Product, Review
 from webapp.extensions import db
-
-
-@pytest.fixture
-def drugs(app, tmp_path):
-    with app.app_context():
-        load_sample(tmp_path)
-        db.session.remove()
-    return app
 
 
 def statements_for(app, client, path: str) -> list[str]:

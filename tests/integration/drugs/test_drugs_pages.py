@@ -5,17 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.integration.drugs_helpers import load_sample
 from webapp.blueprints.drugs.models import Drug, Product
 from webapp.extensions import db
-
-
-@pytest.fixture
-def drugs(app, tmp_path):
-    with app.app_context():
-        load_sample(tmp_path)
-        db.session.remove()
-    return app
 
 
 def text(response) -> str:
